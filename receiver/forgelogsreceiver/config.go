@@ -1,0 +1,202 @@
+package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+const (
+	defaultEndpoint          = "https://api.atlassian.com"
+	defaultTimeout           = 30 * time.Second
+	defaultPollInterval      = time.Minute
+	defaultDelay             = time.Minute
+	defaultInitialLookback   = time.Hour
+	defaultRequestsPerMinute = 30
+
+	// maxLookback is the API's retention: dates older than 14 days are refused.
+	maxLookback = 14 * 24 * time.Hour
+	// maxRequestsPerMinute is the API's rate limit per app id.
+	maxRequestsPerMinute = 30
+	minInterval          = time.Second
+)
+
+// Levels accepted by the API's `level` parameter.
+var validLevels = map[string]bool{"TRACE": true, "DEBUG": true, "INFO": true, "WARN": true, "ERROR": true, "FATAL": true}
+
+var (
+	errNoApps              = errors.New(`"apps" must list at least one app`)
+	errNoCredentials       = errors.New(`either "email" and "api_token", or "auth", must be set`)
+	errBothCredentials     = errors.New(`"email"/"api_token" and "auth" are alternatives; set only one`)
+	errEmailWithoutToken   = errors.New(`"api_token" must be set when "email" is set`)
+	errTokenWithoutEmail   = errors.New(`"email" must be set when "api_token" is set`)
+	errPollInterval        = fmt.Errorf(`"poll_interval" must be at least %s`, minInterval)
+	errDelay               = fmt.Errorf(`"delay" must be at least %s`, minInterval)
+	errInitialLookback     = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
+	errRequestsPerMinute   = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per app; more only for a loopback endpoint)`, maxRequestsPerMinute)
+	errEndpointScheme      = errors.New(`"endpoint" must use https:// (http:// is accepted only for a loopback host)`)
+	errEndpointInvalid     = errors.New(`"endpoint" is not a valid URL`)
+	errAppID               = errors.New(`"app_id" must be set`)
+	errNoEnvironments      = errors.New(`"environments" must list at least one environment`)
+	errEnvironmentID       = errors.New(`"environments[].id" must be set`)
+	errDuplicateStream     = errors.New(`duplicate (app_id, environment id) pair`)
+	errUnknownLevel        = errors.New(`"levels" has an unknown level (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)`)
+	errEmptyInstallationCx = errors.New(`"installation_contexts" has an empty entry`)
+)
+
+// Config is the configuration of the forgelogs receiver.
+type Config struct {
+	confighttp.ClientConfig `mapstructure:",squash"`
+
+	// Email and APIToken are the Basic auth credentials of an Atlassian account that may read the app's logs.
+	Email    string              `mapstructure:"email"`
+	APIToken configopaque.String `mapstructure:"api_token"`
+
+	// PollInterval is how often a caught-up stream asks for new logs.
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// Delay keeps windows this far behind now, so logs ingested late by the API are not missed.
+	Delay time.Duration `mapstructure:"delay"`
+	// InitialLookback is where a stream without a checkpoint starts.
+	InitialLookback time.Duration `mapstructure:"initial_lookback"`
+	// RequestsPerMinute is the request budget of one app id, shared by all of its streams. Values
+	// above the API's limit are accepted only for a loopback endpoint, so tests and benchmarks
+	// against the simulator can go faster while the real API is never asked for more.
+	RequestsPerMinute int `mapstructure:"requests_per_minute"`
+	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
+	StorageID *component.ID `mapstructure:"storage"`
+
+	Apps []AppConfig `mapstructure:"apps"`
+}
+
+// AppConfig selects the logs of one Forge app.
+type AppConfig struct {
+	AppID        string              `mapstructure:"app_id"`
+	ServiceName  string              `mapstructure:"service_name"`
+	Environments []EnvironmentConfig `mapstructure:"environments"`
+	Levels       []string            `mapstructure:"levels"`
+	Message      string              `mapstructure:"message"`
+	// InstallationContexts are site ARIs; more than 50 are split into streams of at most 50 each.
+	InstallationContexts []string `mapstructure:"installation_contexts"`
+}
+
+// EnvironmentConfig is one environment of an app.
+type EnvironmentConfig struct {
+	ID   string `mapstructure:"id"`
+	Name string `mapstructure:"name"`
+}
+
+// Validate reports every problem of the configuration at once.
+func (cfg *Config) Validate() error {
+	var errs []error
+	errs = append(errs, cfg.validateEndpoint()...)
+	errs = append(errs, cfg.validateCredentials()...)
+	if cfg.PollInterval < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errPollInterval, cfg.PollInterval))
+	}
+	if cfg.Delay < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errDelay, cfg.Delay))
+	}
+	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
+		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))
+	}
+	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !isLoopbackEndpoint(cfg.Endpoint)) {
+		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
+	}
+	errs = append(errs, cfg.validateApps()...)
+	return errors.Join(errs...)
+}
+
+func (cfg *Config) validateEndpoint() []error {
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return []error{fmt.Errorf("%w: %q", errEndpointInvalid, cfg.Endpoint)}
+	}
+	if u.Scheme == "http" && !isLoopbackEndpoint(cfg.Endpoint) {
+		return []error{fmt.Errorf("%w, got %q", errEndpointScheme, cfg.Endpoint)}
+	}
+	return nil
+}
+
+func (cfg *Config) validateCredentials() []error {
+	basic := cfg.Email != "" || cfg.APIToken != ""
+	switch {
+	case basic && cfg.Auth.HasValue():
+		return []error{errBothCredentials}
+	case cfg.Email != "" && cfg.APIToken == "":
+		return []error{errEmailWithoutToken}
+	case cfg.Email == "" && cfg.APIToken != "":
+		return []error{errTokenWithoutEmail}
+	case !basic && !cfg.Auth.HasValue():
+		return []error{errNoCredentials}
+	}
+	return nil
+}
+
+func (cfg *Config) validateApps() []error {
+	if len(cfg.Apps) == 0 {
+		return []error{errNoApps}
+	}
+	var errs []error
+	seen := map[[2]string]bool{}
+	for i, app := range cfg.Apps {
+		where := fmt.Sprintf("apps[%d]", i)
+		if app.AppID == "" {
+			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
+		}
+		if len(app.Environments) == 0 {
+			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
+		}
+		for j, env := range app.Environments {
+			if env.ID == "" {
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
+				continue
+			}
+			key := [2]string{app.AppID, env.ID}
+			if seen[key] {
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w: app %q, environment %q", where, j, errDuplicateStream, app.AppID, env.ID))
+			}
+			seen[key] = true
+		}
+		for _, level := range app.Levels {
+			if !validLevels[level] {
+				errs = append(errs, fmt.Errorf("%s: %w, got %q", where, errUnknownLevel, level))
+			}
+		}
+		for _, site := range app.InstallationContexts {
+			if strings.TrimSpace(site) == "" {
+				errs = append(errs, fmt.Errorf("%s: %w", where, errEmptyInstallationCx))
+				break
+			}
+		}
+	}
+	return errs
+}
+
+// isLoopbackEndpoint reports whether the endpoint's host is localhost or a loopback address.
+func isLoopbackEndpoint(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serviceName is the resource service.name of an app's logs.
+func (app AppConfig) serviceName() string {
+	if app.ServiceName != "" {
+		return app.ServiceName
+	}
+	return app.AppID
+}

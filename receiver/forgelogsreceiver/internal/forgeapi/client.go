@@ -1,0 +1,75 @@
+package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// DefaultMaxBodyBytes caps a page. Real pages are far smaller; the cap keeps a broken or hostile
+// answer from exhausting memory.
+const DefaultMaxBodyBytes = 64 << 20
+
+// Client fetches pages of the App logs API. It is safe for concurrent use; each caller passes its
+// own buffer so pages never share memory.
+type Client struct {
+	http         *http.Client
+	base         *url.URL
+	email        string
+	token        string
+	maxBodyBytes int64
+	now          func() time.Time
+}
+
+// NewClient returns a client for the API at endpoint. When email is empty, no Basic auth header is
+// added and authentication is left to httpClient (an auth extension through confighttp).
+func NewClient(httpClient *http.Client, endpoint, email, token string, maxBodyBytes int64) (*Client, error) {
+	base, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("parse endpoint: %w", err)
+	}
+	if maxBodyBytes <= 0 {
+		maxBodyBytes = DefaultMaxBodyBytes
+	}
+	return &Client{http: httpClient, base: base, email: email, token: token, maxBodyBytes: maxBodyBytes, now: time.Now}, nil
+}
+
+// Fetch asks for one page of q, reading the body into buf (reset first). It returns the body on a
+// 200 and a *StatusError on any other status; transport errors are returned wrapped.
+func (c *Client) Fetch(ctx context.Context, q Query, cursor string, buf *bytes.Buffer) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, q.URL(c.base, cursor), http.NoBody)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.email != "" {
+		req.SetBasicAuth(c.email, c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// url.Error repeats the URL, which holds no secret: credentials travel in a header.
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBodyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read response body: %w", err)
+	}
+	if n > c.maxBodyBytes {
+		return nil, fmt.Errorf("%w of %d bytes", ErrBodyTooLarge, c.maxBodyBytes)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &StatusError{
+			StatusCode: resp.StatusCode,
+			Reason:     reasonOf(buf.Bytes()),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+		}
+	}
+	return buf.Bytes(), nil
+}

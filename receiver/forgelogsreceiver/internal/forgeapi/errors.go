@@ -1,0 +1,77 @@
+package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxReasonBytes bounds how much of an error body is kept for logs.
+const maxReasonBytes = 512
+
+// StatusError is a non-200 answer of the API.
+type StatusError struct {
+	StatusCode int
+	// Reason is the start of the response body, as the API explained the refusal.
+	Reason string
+	// RetryAfter is the wait the API asked for on a 429, zero when it gave none.
+	RetryAfter time.Duration
+}
+
+func (e *StatusError) Error() string {
+	if e.Reason == "" {
+		return fmt.Sprintf("API answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	return fmt.Sprintf("API answered %d %s: %s", e.StatusCode, http.StatusText(e.StatusCode), e.Reason)
+}
+
+// Throttled reports a 429: the app's request budget is exhausted.
+func (e *StatusError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
+
+// Refused reports an answer that repeats until someone fixes the configuration, the token or its
+// permissions: 400, 401, 403 and 404.
+func (e *StatusError) Refused() bool {
+	switch e.StatusCode {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+// AsStatusError returns the StatusError inside err, if any.
+func AsStatusError(err error) (*StatusError, bool) {
+	var se *StatusError
+	ok := errors.As(err, &se)
+	return se, ok
+}
+
+// ErrBodyTooLarge is returned when a page exceeds the configured size cap.
+var ErrBodyTooLarge = errors.New("response body exceeds the size cap")
+
+// parseRetryAfter reads a Retry-After header in either of its forms: seconds or an HTTP date.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(value, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
+
+func reasonOf(body []byte) string {
+	if len(body) > maxReasonBytes {
+		body = body[:maxReasonBytes]
+	}
+	return strings.TrimSpace(string(body))
+}

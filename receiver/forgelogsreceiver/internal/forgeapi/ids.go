@@ -1,0 +1,46 @@
+package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+
+import (
+	"encoding/hex"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// setTraceID decodes a hex trace id; a 16-hex id (64-bit) is left-padded with zeros as W3C
+// trace context does. It reports false when the id is present but invalid.
+func setTraceID(lr plog.LogRecord, id string) bool {
+	if id == "" {
+		return true
+	}
+	var tid [16]byte
+	switch len(id) {
+	case 32:
+		if _, err := hex.Decode(tid[:], []byte(id)); err != nil {
+			return false
+		}
+	case 16:
+		if _, err := hex.Decode(tid[8:], []byte(id)); err != nil {
+			return false
+		}
+	default:
+		return false
+	}
+	lr.SetTraceID(tid)
+	return true
+}
+
+// setSpanID decodes a 16-hex span id; it reports false when the id is present but invalid.
+func setSpanID(lr plog.LogRecord, id string) bool {
+	if id == "" {
+		return true
+	}
+	var sid [8]byte
+	if len(id) != 16 {
+		return false
+	}
+	if _, err := hex.Decode(sid[:], []byte(id)); err != nil {
+		return false
+	}
+	lr.SetSpanID(sid)
+	return true
+}

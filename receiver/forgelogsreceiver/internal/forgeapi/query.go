@@ -1,0 +1,61 @@
+// Package forgeapi talks to the Atlassian Forge App logs API: it builds requests, maps answers to
+// typed errors and decodes pages straight into pdata.
+package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+
+import (
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DateLayout is the API's date format, yyyy-MM-dd'T'HH:mm:ss.SSS'Z', always in UTC.
+const DateLayout = "2006-01-02T15:04:05.000Z"
+
+// MaxInstallationContexts is the most site ids the API accepts in one request.
+const MaxInstallationContexts = 50
+
+// Query selects the records of one window of one stream.
+type Query struct {
+	AppID                string
+	EnvironmentID        string
+	Levels               []string
+	Message              string
+	InstallationContexts []string
+	Start, End           time.Time
+}
+
+// URL builds the request URL of q under the API base endpoint, following cursor when it is set.
+func (q Query) URL(base *url.URL, cursor string) string {
+	u := *base
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/app/logs/" + url.PathEscape(q.AppID)
+	u.RawPath = ""
+	values := url.Values{}
+	values.Set("environmentId", q.EnvironmentID)
+	values.Set("startDate", FormatDate(q.Start))
+	values.Set("endDate", FormatDate(q.End))
+	for _, level := range q.Levels {
+		values.Add("level", level)
+	}
+	if q.Message != "" {
+		values.Set("message", q.Message)
+	}
+	for _, site := range q.InstallationContexts {
+		values.Add("installationContext", site)
+	}
+	if cursor != "" {
+		values.Set("cursor", cursor)
+	}
+	u.RawQuery = values.Encode()
+	return u.String()
+}
+
+// FormatDate renders t the way the API expects. Times are truncated to the millisecond, the
+// API's precision, so a window's bounds are exactly what was asked for.
+func FormatDate(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format(DateLayout)
+}
+
+// ParseDate reads a date in the API's format.
+func ParseDate(s string) (time.Time, error) {
+	return time.Parse(DateLayout, s)
+}

@@ -1,0 +1,68 @@
+package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver"
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+)
+
+// streamSpecs expands the configuration into its streams: one per (app, environment, shard of at
+// most 50 installation contexts).
+func streamSpecs(cfg *Config) []streamSpec {
+	var specs []streamSpec
+	for _, app := range cfg.Apps {
+		levels := slices.Clone(app.Levels)
+		slices.Sort(levels)
+		// Sorted sites keep each site in the same shard across restarts when the list is reordered.
+		sites := slices.Clone(app.InstallationContexts)
+		slices.Sort(sites)
+		sites = slices.Compact(sites)
+		shards := [][]string{nil}
+		if len(sites) > 0 {
+			shards = slices.Collect(slices.Chunk(sites, forgeapi.MaxInstallationContexts))
+		}
+		for _, env := range app.Environments {
+			for i, shard := range shards {
+				query := forgeapi.Query{
+					AppID:                app.AppID,
+					EnvironmentID:        env.ID,
+					Levels:               levels,
+					Message:              app.Message,
+					InstallationContexts: shard,
+				}
+				specs = append(specs, streamSpec{
+					key:       fmt.Sprintf("stream/%s/%s/%d", app.AppID, env.ID, i),
+					query:     query,
+					queryHash: hashQuery(query),
+					resource: forgeapi.Resource{
+						ServiceName:     app.serviceName(),
+						AppID:           app.AppID,
+						EnvironmentID:   env.ID,
+						EnvironmentName: env.Name,
+					},
+				})
+			}
+		}
+	}
+	return specs
+}
+
+// hashQuery identifies the filters and sites of a query, whose results a checkpoint's position
+// inside a window refers to.
+func hashQuery(q forgeapi.Query) uint64 {
+	h := fnv.New64a()
+	write := func(s string) {
+		_, _ = h.Write([]byte(s))
+		_, _ = h.Write([]byte{0})
+	}
+	for _, level := range q.Levels {
+		write(level)
+	}
+	write("|" + q.Message)
+	for _, site := range q.InstallationContexts {
+		write(site)
+	}
+	return h.Sum64()
+}
