@@ -1,0 +1,74 @@
+// Command forgeapi-sim serves a simulated Atlassian Forge App logs API on loopback, for trying the
+// collector without an Atlassian account and for testing it under faults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+)
+
+func main() {
+	cfg := forgesim.DefaultConfig()
+	addr := flag.String("addr", "127.0.0.1:8089", "listen address")
+	apps := flag.String("apps", "sim-app:sim-env", "apps and their environments: app1:env1,env2;app2:env3")
+	backlog := flag.Duration("backlog", 24*time.Hour, "how far back records start")
+	flag.StringVar(&cfg.Email, "email", cfg.Email, "Basic auth user")
+	flag.StringVar(&cfg.Token, "token", cfg.Token, "Basic auth API token")
+	flag.Float64Var(&cfg.RecordsPerSecond, "rate", cfg.RecordsPerSecond, "records per second per environment")
+	flag.IntVar(&cfg.PageSize, "page-size", cfg.PageSize, "records per page")
+	flag.IntVar(&cfg.RequestsPerMinute, "rpm", cfg.RequestsPerMinute, "requests per minute per app before 429; 0 for no limit")
+	flag.Float64Var(&cfg.Faults.ServerErrorRate, "fail-rate", 0, "share of requests answered 500")
+	flag.Float64Var(&cfg.Faults.ThrottleRate, "throttle-rate", 0, "share of requests answered 429 with Retry-After")
+	flag.Float64Var(&cfg.Faults.ThrottleNoRetryAfterRate, "throttle-bare-rate", 0, "share of requests answered 429 without Retry-After")
+	flag.Float64Var(&cfg.Faults.TruncateRate, "truncate-rate", 0, "share of 200 answers whose body is cut in half")
+	flag.Float64Var(&cfg.Faults.ResetRate, "reset-rate", 0, "share of requests whose connection is closed without answer")
+	flag.Float64Var(&cfg.Faults.StallRate, "stall-rate", 0, "share of requests that stall for -stall first")
+	flag.DurationVar(&cfg.Faults.Stall, "stall", time.Minute, "how long a stalled request waits")
+	flag.DurationVar(&cfg.Faults.Latency, "latency", 0, "latency added to every answer")
+	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the fault dice")
+	flag.Parse()
+
+	parsed, err := parseApps(*apps)
+	if err != nil {
+		log.Fatalf("-apps: %v", err)
+	}
+	cfg.Apps = parsed
+	cfg.Origin = time.Now().Add(-*backlog)
+
+	srv := &http.Server{Addr: *addr, Handler: forgesim.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	log.Printf("Forge App logs API simulator on http://%s (user %s); apps %s", *addr, cfg.Email, *apps)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+func parseApps(spec string) (map[string][]string, error) {
+	apps := map[string][]string{}
+	for _, part := range strings.Split(spec, ";") {
+		app, envs, ok := strings.Cut(part, ":")
+		if !ok || app == "" || envs == "" {
+			return nil, fmt.Errorf("want app:env1,env2, got %q", part)
+		}
+		apps[app] = append(apps[app], strings.Split(envs, ",")...)
+	}
+	return apps, nil
+}

@@ -1,0 +1,379 @@
+// Package forgesim simulates the Atlassian Forge App logs API: its authentication, parameters,
+// window rules, rate limit and cursor pagination, over deterministic synthetic records, with
+// switchable faults. The receiver's tests and `make run` use it in place of the real API.
+package forgesim // import "github.com/forgelogs/otelcol-forge/internal/forgesim"
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	dateLayout    = "2006-01-02T15:04:05.000Z"
+	maxWindow     = time.Hour
+	retention     = 14 * 24 * time.Hour
+	maxSites      = 50
+	rateLimitSpan = time.Minute
+)
+
+// Config describes the simulated API.
+type Config struct {
+	Email, Token string
+	// Apps maps each app id to its environment ids.
+	Apps map[string][]string
+	// Origin is the time of every environment's first record; records follow at RecordsPerSecond.
+	Origin           time.Time
+	RecordsPerSecond float64
+	PageSize         int
+	// Sites are the installation contexts records are spread over.
+	Sites []string
+	// RequestsPerMinute is the per-app limit answered with 429; 0 turns it off.
+	RequestsPerMinute int
+	Faults            Faults
+	// Now is the simulator's clock; records after it are not yet visible.
+	Now  func() time.Time
+	Seed uint64
+}
+
+// Faults are probabilities (0 to 1) of misbehaving on a request, and the delays involved.
+type Faults struct {
+	ServerErrorRate          float64
+	ThrottleRate             float64 // 429 with Retry-After
+	ThrottleNoRetryAfterRate float64 // 429 without it
+	TruncateRate             float64 // a 200 whose body is cut in half
+	ResetRate                float64 // the connection is closed without an answer
+	StallRate                float64 // the answer waits Stall first
+	Stall                    time.Duration
+	Latency                  time.Duration // added to every answer
+}
+
+// DefaultConfig is a small API with one app and one environment, a day of backlog and a steady trickle.
+func DefaultConfig() Config {
+	return Config{
+		Email:             "sim@example.com",
+		Token:             "sim-token",
+		Apps:              map[string][]string{"sim-app": {"sim-env"}},
+		Origin:            time.Now().Add(-24 * time.Hour),
+		RecordsPerSecond:  1,
+		PageSize:          500,
+		Sites:             []string{"ari:cloud:jira::site/4eecb4e0-22cc-4e18-bad1-b58a154be343", "ari:cloud:confluence::site/089a1455-4ea0-122a-b70c-5b17360f047d", "ari:cloud:jira::site/7d0c3b2e-5f4a-4c1b-9e8d-2a6f1b3c4d5e"},
+		RequestsPerMinute: 30,
+		Now:               time.Now,
+	}
+}
+
+// Request is one entry of the simulator's request log.
+type Request struct {
+	Time          time.Time `json:"time"`
+	AppID         string    `json:"app_id"`
+	EnvironmentID string    `json:"environment_id"`
+	Status        int       `json:"status"`
+	Fault         string    `json:"fault,omitempty"`
+	Cursor        bool      `json:"cursor"`
+}
+
+// Server serves the simulated API.
+type Server struct {
+	cfg      Config
+	timeline timeline
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	requests []Request
+	admitted map[string][]time.Time // per app, times of requests that counted against the limit
+}
+
+// New returns a simulator for cfg; zero fields take DefaultConfig's values.
+func New(cfg Config) *Server {
+	def := DefaultConfig()
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Apps == nil {
+		cfg.Apps = def.Apps
+	}
+	if cfg.RecordsPerSecond <= 0 {
+		cfg.RecordsPerSecond = def.RecordsPerSecond
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = def.PageSize
+	}
+	if len(cfg.Sites) == 0 {
+		cfg.Sites = def.Sites
+	}
+	if cfg.Origin.IsZero() {
+		cfg.Origin = cfg.Now().Add(-24 * time.Hour)
+	}
+	return &Server{
+		cfg:      cfg,
+		timeline: newTimeline(cfg.Origin, cfg.RecordsPerSecond),
+		rng:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		admitted: map[string][]time.Time{},
+	}
+}
+
+// Requests returns a copy of the request log.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Visible returns the records of env that the API serves up to until, in the API's order,
+// without filters: what a receiver should deliver once it has caught up to until.
+func (s *Server) Visible(app, env string, from, until time.Time) []Record {
+	var out []Record
+	for i := s.timeline.first(from); !s.timeline.at(i).After(until); i++ {
+		out = append(out, s.record(app, env, i))
+	}
+	return out
+}
+
+// ServeHTTP answers GET /v1/app/logs/{appId}, and GET /_sim/requests with the request log.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_sim/requests" {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.Requests())
+		return
+	}
+	entry := Request{Time: s.cfg.Now(), EnvironmentID: r.URL.Query().Get("environmentId"), Cursor: r.URL.Query().Get("cursor") != ""}
+	entry.AppID, _ = strings.CutPrefix(r.URL.Path, "/v1/app/logs/")
+	status, fault := s.serve(w, r, entry)
+	entry.Status, entry.Fault = status, fault
+	s.mu.Lock()
+	s.requests = append(s.requests, entry)
+	s.mu.Unlock()
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry Request) (int, string) {
+	if s.cfg.Faults.Latency > 0 {
+		sleep(r, s.cfg.Faults.Latency)
+	}
+	if !strings.HasPrefix(r.URL.Path, "/v1/app/logs/") || r.Method != http.MethodGet {
+		return fail(w, http.StatusNotFound, "Not found")
+	}
+	if email, token, ok := r.BasicAuth(); !ok || email != s.cfg.Email || token != s.cfg.Token {
+		return fail(w, http.StatusUnauthorized, "Unauthorized")
+	}
+	if wait, limited := s.admit(entry.AppID, entry.Time); limited {
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		return fail(w, http.StatusTooManyRequests, "Request has been rate limited")
+	}
+	if status, fault, done := s.injectFault(w, r); done {
+		return status, fault
+	}
+	envs, ok := s.cfg.Apps[entry.AppID]
+	if !ok {
+		return fail(w, http.StatusNotFound, fmt.Sprintf("App %s not found", entry.AppID))
+	}
+	q, err := parseQuery(r, s.cfg.Now())
+	if err != nil {
+		return fail(w, http.StatusBadRequest, err.Error())
+	}
+	if !slices.Contains(envs, q.env) {
+		return fail(w, http.StatusNotFound, fmt.Sprintf("Environment %s not found", q.env))
+	}
+	body, err := s.page(entry.AppID, q, r.URL.Query().Get("cursor"))
+	if err != nil {
+		return fail(w, http.StatusBadRequest, err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if s.roll(s.cfg.Faults.TruncateRate) {
+		_, _ = w.Write(body[:len(body)/2])
+		return http.StatusOK, "truncated"
+	}
+	_, _ = w.Write(body)
+	return http.StatusOK, ""
+}
+
+// admit applies the per-app limit over a sliding minute; it returns how long until a slot frees.
+func (s *Server) admit(app string, now time.Time) (time.Duration, bool) {
+	if s.cfg.RequestsPerMinute <= 0 {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	times := s.admitted[app]
+	for len(times) > 0 && !times[0].After(now.Add(-rateLimitSpan)) {
+		times = times[1:]
+	}
+	if len(times) >= s.cfg.RequestsPerMinute {
+		s.admitted[app] = times
+		return times[0].Add(rateLimitSpan).Sub(now), true
+	}
+	s.admitted[app] = append(times, now)
+	return 0, false
+}
+
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) (int, string, bool) {
+	f := s.cfg.Faults
+	switch {
+	case s.roll(f.ResetRate):
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return 0, "reset", true
+			}
+		}
+		status, _ := fail(w, http.StatusBadGateway, "connection reset")
+		return status, "reset", true
+	case s.roll(f.StallRate):
+		sleep(r, f.Stall)
+		if r.Context().Err() != nil {
+			return 0, "stall", true
+		}
+	case s.roll(f.ServerErrorRate):
+		status, _ := fail(w, http.StatusInternalServerError, "Request failed with status code 500")
+		return status, "server_error", true
+	case s.roll(f.ThrottleRate):
+		w.Header().Set("Retry-After", "1")
+		status, _ := fail(w, http.StatusTooManyRequests, "Request has been rate limited")
+		return status, "throttle", true
+	case s.roll(f.ThrottleNoRetryAfterRate):
+		status, _ := fail(w, http.StatusTooManyRequests, "Request has been rate limited")
+		return status, "throttle_no_retry_after", true
+	}
+	return 0, "", false
+}
+
+func (s *Server) roll(p float64) bool {
+	if p <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.Float64() < p
+}
+
+func sleep(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done():
+	case <-t.C:
+	}
+}
+
+func fail(w http.ResponseWriter, status int, message string) (int, string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
+	return status, ""
+}
+
+type query struct {
+	env        string
+	start, end time.Time
+	levels     map[int]bool
+	message    string
+	sites      map[string]bool
+}
+
+func parseQuery(r *http.Request, now time.Time) (query, error) {
+	v := r.URL.Query()
+	q := query{env: v.Get("environmentId"), message: v.Get("message")}
+	if q.env == "" {
+		return q, fmt.Errorf("environmentId is required")
+	}
+	var err error
+	if q.start, err = time.Parse(dateLayout, v.Get("startDate")); err != nil {
+		return q, fmt.Errorf("startDate must be formatted as yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+	}
+	if q.end, err = time.Parse(dateLayout, v.Get("endDate")); err != nil {
+		return q, fmt.Errorf("endDate must be formatted as yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+	}
+	switch {
+	case q.end.Before(q.start):
+		return q, fmt.Errorf("endDate must not be before startDate")
+	case q.end.Sub(q.start) > maxWindow:
+		return q, fmt.Errorf("The maximum time difference allowed between startDate and endDate is 1 hour")
+	case q.start.Before(now.Add(-retention)):
+		return q, fmt.Errorf("startDate must be within the last 14 days")
+	}
+	if levels := v["level"]; len(levels) > 0 {
+		q.levels = map[int]bool{}
+		for _, l := range levels {
+			i := slices.Index(Levels, l)
+			if i < 0 {
+				return q, fmt.Errorf("unknown level %q", l)
+			}
+			q.levels[i] = true
+		}
+	}
+	if sites := v["installationContext"]; len(sites) > 0 {
+		if len(sites) > maxSites {
+			return q, fmt.Errorf("a maximum of %d installationContext values is allowed", maxSites)
+		}
+		q.sites = map[string]bool{}
+		for _, site := range sites {
+			q.sites[site] = true
+		}
+	}
+	return q, nil
+}
+
+func (q query) matches(r Record) bool {
+	return (q.levels == nil || q.levels[r.Level]) &&
+		(q.sites == nil || q.sites[r.Site]) &&
+		(q.message == "" || strings.Contains(r.Message, q.message))
+}
+
+// cursorState is what a cursor carries: where to go on, and the window it belongs to, so a
+// cursor used with another window is refused as the API does.
+type cursorState struct {
+	Next  int64 `json:"n"`
+	Start int64 `json:"s"`
+	End   int64 `json:"e"`
+}
+
+// page renders the page of q that starts at cursor. The end bound is inclusive at millisecond
+// precision, so a record on a window boundary is returned by both windows, as the receiver must expect.
+func (s *Server) page(app string, q query, cursor string) ([]byte, error) {
+	next := s.timeline.first(q.start)
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		var c cursorState
+		if err == nil {
+			err = json.Unmarshal(raw, &c)
+		}
+		if err != nil || c.Start != q.start.UnixMilli() || c.End != q.end.UnixMilli() {
+			return nil, fmt.Errorf("invalid cursor")
+		}
+		next = c.Next
+	}
+	last := q.end
+	if now := s.cfg.Now(); now.Before(last) {
+		last = now
+	}
+	last = last.Truncate(time.Millisecond).Add(time.Millisecond - 1)
+
+	body := make([]byte, 0, s.cfg.PageSize*900)
+	body = append(body, `{"appLogs":[`...)
+	n := 0
+	for ; n < s.cfg.PageSize && !s.timeline.at(next).After(last); next++ {
+		rec := s.record(app, q.env, next)
+		if !q.matches(rec) {
+			continue
+		}
+		if n > 0 {
+			body = append(body, ',')
+		}
+		body = rec.appendJSON(body)
+		n++
+	}
+	body = append(body, ']')
+	if !s.timeline.at(next).After(last) {
+		raw, _ := json.Marshal(cursorState{Next: next, Start: q.start.UnixMilli(), End: q.end.UnixMilli()})
+		body = append(body, `,"cursor":"`...)
+		body = append(body, base64.RawURLEncoding.EncodeToString(raw)...)
+		body = append(body, '"')
+	}
+	return append(body, '}'), nil
+}
