@@ -27,8 +27,9 @@ type Query struct {
 // URL builds the request URL of q under the API base endpoint, following cursor when it is set.
 func (q Query) URL(base *url.URL, cursor string) string {
 	u := *base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/app/logs/" + url.PathEscape(q.AppID)
-	u.RawPath = ""
+	// The app id is one path segment, escaped on its own; RawPath carries that escaping.
+	u.Path = strings.TrimSuffix(base.Path, "/") + "/v1/app/logs/" + q.AppID
+	u.RawPath = strings.TrimSuffix(base.EscapedPath(), "/") + "/v1/app/logs/" + url.PathEscape(q.AppID)
 	values := url.Values{}
 	values.Set("environmentId", q.EnvironmentID)
 	values.Set("startDate", FormatDate(q.Start))

@@ -1,0 +1,124 @@
+package forgelogsreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
+
+func TestLoadFullConfig(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	require.NoError(t, confmap.Validate(cfg))
+
+	storageID := component.MustNewIDWithName("file_storage", "forge")
+	assert.Equal(t, "https://api.atlassian.com", cfg.Endpoint)
+	assert.Equal(t, 20*time.Second, cfg.Timeout)
+	assert.Equal(t, "bot@example.com", cfg.Email)
+	assert.Equal(t, "s3cr3t-token", string(cfg.APIToken))
+	assert.Equal(t, 2*time.Minute, cfg.PollInterval)
+	assert.Equal(t, 90*time.Second, cfg.Delay)
+	assert.Equal(t, 48*time.Hour, cfg.InitialLookback)
+	assert.Equal(t, 20, cfg.RequestsPerMinute)
+	assert.Equal(t, &storageID, cfg.StorageID)
+	assert.Equal(t, []AppConfig{{
+		AppID:       "0a1b2c3d-app",
+		ServiceName: "my-forge-app",
+		Environments: []EnvironmentConfig{
+			{ID: "7e8f-prod", Name: "production"},
+			{ID: "7e8f-staging"},
+		},
+		Levels:               []string{"WARN", "ERROR", "FATAL"},
+		Message:              "timeout",
+		InstallationContexts: []string{"ari:cloud:jira::site/4eecb4e0-22cc-4e18-bad1-b58a154be343"},
+	}}, cfg.Apps)
+}
+
+func TestDefaults(t *testing.T) {
+	cfg := loadConfig(t, "minimal")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, "https://api.atlassian.com", cfg.Endpoint)
+	assert.Equal(t, 30*time.Second, cfg.Timeout)
+	assert.Equal(t, time.Minute, cfg.PollInterval)
+	assert.Equal(t, time.Minute, cfg.Delay)
+	assert.Equal(t, time.Hour, cfg.InitialLookback)
+	assert.Equal(t, 30, cfg.RequestsPerMinute)
+	assert.Nil(t, cfg.StorageID)
+	assert.Equal(t, "app", cfg.Apps[0].serviceName())
+}
+
+func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
+	tests := []struct {
+		name    string
+		wantErr error
+		// wantText is part of the message a user sees: the key and the bad value.
+		wantText string
+	}{
+		{"no_apps", errNoApps, `"apps"`},
+		{"app_without_id", errAppID, `apps[0]: "app_id"`},
+		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
+		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
+		{"duplicate_stream", errDuplicateStream, `apps[1].environments[0]`},
+		{"unknown_level", errUnknownLevel, `"levels" has an unknown level (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL), got "WARNING"`},
+		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},
+		{"poll_interval_too_short", errPollInterval, `"poll_interval" must be at least 1s, got 500ms`},
+		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},
+		{"rate_too_high", errRequestsPerMinute, `got 31`},
+		{"rate_zero", errRequestsPerMinute, `"requests_per_minute"`},
+		{"http_not_loopback", errEndpointScheme, `"endpoint" must use https://`},
+		{"no_credentials", errNoCredentials, `"email" and "api_token", or "auth"`},
+		{"token_without_email", errTokenWithoutEmail, `"email" must be set`},
+		{"both_credentials", errBothCredentials, `only one`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := confmap.Validate(loadConfig(t, tt.name))
+			require.ErrorIs(t, err, tt.wantErr)
+			assert.Contains(t, err.Error(), tt.wantText)
+		})
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	for _, name := range []string{"rate_high_on_loopback", "auth_extension"} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, confmap.Validate(loadConfig(t, name)))
+		})
+	}
+}
+
+func TestValidateNeverPrintsTheToken(t *testing.T) {
+	for _, name := range []string{"no_apps", "rate_too_high", "http_not_loopback", "both_credentials"} {
+		err := confmap.Validate(loadConfig(t, name))
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "s3cr3t-token")
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := loadConfig(t, "duplicate_stream")
+	cfg.PollInterval = 0
+	cfg.Apps[0].Levels = []string{"LOUD"}
+	err := confmap.Validate(cfg)
+	require.ErrorIs(t, err, errPollInterval)
+	require.ErrorIs(t, err, errDuplicateStream)
+	require.ErrorIs(t, err, errUnknownLevel)
+}

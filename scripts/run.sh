@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts the collector with otelcol-config.yaml. Without FORGE_* variables it polls the bundled
+# simulator, started here on loopback; with them it polls the real API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/forge
+
+if [[ -z "${FORGE_ENDPOINT:-}" ]]; then
+  ./bin/forgeapi-sim -addr 127.0.0.1:8089 &
+  sim=$!
+  trap 'kill $sim 2>/dev/null || true' EXIT
+  # Records show up in about a minute: the receiver keeps its windows one `delay` behind now.
+  echo "Simulator started; the collector prints Forge records below (debug exporter)."
+fi
+./bin/otelcol-forge --config otelcol-config.yaml
