@@ -74,6 +74,8 @@ type Request struct {
 	Time          time.Time `json:"time"`
 	AppID         string    `json:"app_id"`
 	EnvironmentID string    `json:"environment_id"`
+	Start         time.Time `json:"start_date"`
+	End           time.Time `json:"end_date"`
 	Status        int       `json:"status"`
 	Fault         string    `json:"fault,omitempty"`
 	Cursor        bool      `json:"cursor"`
@@ -145,6 +147,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	entry := Request{Time: s.cfg.Now(), EnvironmentID: r.URL.Query().Get("environmentId"), Cursor: r.URL.Query().Get("cursor") != ""}
 	entry.AppID, _ = strings.CutPrefix(r.URL.Path, "/v1/app/logs/")
+	entry.Start, _ = time.Parse(dateLayout, r.URL.Query().Get("startDate"))
+	entry.End, _ = time.Parse(dateLayout, r.URL.Query().Get("endDate"))
 	status, fault := s.serve(w, r, entry)
 	entry.Status, entry.Fault = status, fault
 	s.mu.Lock()

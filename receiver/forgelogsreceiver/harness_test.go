@@ -1,0 +1,241 @@
+package forgelogsreceiver
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadatatest"
+)
+
+// fakeClock moves only when a stream sleeps, so a test runs hours of polling in milliseconds.
+// Once it reaches stopAt it ends the run by cancelling its context.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	stopAt time.Time
+	stop   context.CancelFunc
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(max(d, 0))
+	done := !c.stopAt.IsZero() && !c.now.Before(c.stopAt)
+	c.mu.Unlock()
+	if done {
+		c.stop()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// statusHost records the component status events streams report.
+type statusHost struct {
+	component.Host
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) statuses() []componentstatus.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []componentstatus.Status
+	for _, ev := range h.events {
+		out = append(out, ev.Status())
+	}
+	return out
+}
+
+const (
+	testApp   = "app-1"
+	testEnv   = "env-1"
+	testEmail = "sim@example.com"
+	testToken = "sim-token"
+)
+
+// harness runs streams against the simulator on a fake clock.
+type harness struct {
+	t     *testing.T
+	clock *fakeClock
+	sim   *forgesim.Server
+	srv   *httptest.Server
+	store checkpoint.Store
+	tel   *componenttest.Telemetry
+	host  *statusHost
+	logs  *observer.ObservedLogs
+	// start is where a stream without checkpoint begins.
+	start time.Time
+}
+
+type harnessOption func(*forgesim.Config)
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	// A whole second, so that records fall exactly on window boundaries.
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	clock := &fakeClock{now: now}
+	cfg := forgesim.Config{
+		Email: testEmail, Token: testToken,
+		Apps:             map[string][]string{testApp: {testEnv, "env-2"}},
+		Origin:           now.Add(-6 * time.Hour),
+		RecordsPerSecond: 0.3, // a group of 3 every 10s
+		PageSize:         200,
+		Sites:            []string{"site-a", "site-b", "site-c"},
+		// The fake clock keeps the receiver's budget; the simulator checks it.
+		RequestsPerMinute: 30,
+		Now:               clock.Now,
+		Seed:              7,
+	}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	sim := forgesim.New(cfg)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	return &harness{
+		t: t, clock: clock, sim: sim, srv: srv, store: checkpoint.NewMemoryStore(), tel: tel,
+		host:  &statusHost{Host: componenttest.NewNopHost()},
+		start: now.Add(-3 * time.Hour),
+	}
+}
+
+func (h *harness) spec(env string) streamSpec {
+	q := forgeapi.Query{AppID: testApp, EnvironmentID: env}
+	return streamSpec{
+		key: "stream/" + testApp + "/" + env + "/0", query: q, queryHash: hashQuery(q),
+		resource: forgeapi.Resource{ServiceName: testApp, AppID: testApp, EnvironmentID: env},
+	}
+}
+
+func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
+	h.t.Helper()
+	settings := metadatatest.NewSettings(h.tel)
+	core, logs := observer.New(zap.DebugLevel)
+	h.logs = logs
+	settings.Logger = zap.New(core)
+	client, err := forgeapi.NewClient(h.srv.Client(), h.srv.URL, testEmail, testToken, 0)
+	require.NoError(h.t, err)
+	telemetry, err := metadata.NewTelemetryBuilder(settings.TelemetrySettings)
+	require.NoError(h.t, err)
+	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: settings.ID, Transport: "http", ReceiverCreateSettings: settings})
+	require.NoError(h.t, err)
+	return &stream{
+		spec:            spec,
+		pollInterval:    time.Minute,
+		delay:           time.Minute,
+		initialLookback: h.clock.Now().Sub(h.start),
+		fetcher:         client,
+		decoder:         forgeapi.NewDecoder(spec.resource, forgeapi.Scope{Name: scopeName, Version: "test"}),
+		budget:          newRequestBudget(h.clock, 30),
+		store:           h.store,
+		consumer:        next,
+		obsrecv:         obsrecv,
+		telemetry:       telemetry,
+		status:          newStreamStatus(h.host),
+		clock:           h.clock,
+		logger:          settings.Logger,
+		transient:       transientBackoff,
+		refused:         refusedBackoff,
+		attrs: metric.WithAttributes(attribute.String("app_id", spec.query.AppID),
+			attribute.String("environment_id", spec.query.EnvironmentID)),
+	}
+}
+
+// runFor runs s until the fake clock has moved d, or the stream stops by itself.
+func (h *harness) runFor(s *stream, d time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.clock.mu.Lock()
+	h.clock.stopAt = h.clock.now.Add(d)
+	h.clock.stop = cancel
+	h.clock.mu.Unlock()
+	s.run(ctx)
+}
+
+// committed returns where the stream's checkpoint says the next window starts.
+func (h *harness) committed(spec streamSpec) checkpoint.State {
+	state, found, err := h.store.Load(context.Background(), spec.key)
+	require.NoError(h.t, err)
+	require.True(h.t, found)
+	return state
+}
+
+// expectedIDs lists the invocation ids the simulator serves for env from start up to end,
+// end's millisecond included, as its end bound is inclusive.
+func (h *harness) expectedIDs(env string, start, end time.Time) []string {
+	var ids []string
+	for _, r := range h.sim.Visible(testApp, env, start, end.Add(time.Millisecond-1)) {
+		ids = append(ids, forgesim.InvocationID(env, r.Index))
+	}
+	return ids
+}
+
+// invocationIDs counts each record of logs by its invocationId attribute.
+func invocationIDs(all []plog.Logs) map[string]int {
+	counts := map[string]int{}
+	for _, logs := range all {
+		for i := 0; i < logs.ResourceLogs().Len(); i++ {
+			sls := logs.ResourceLogs().At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					id, _ := lrs.At(k).Attributes().Get("invocationId")
+					counts[id.Str()]++
+				}
+			}
+		}
+	}
+	return counts
+}
+
+// requireExactlyOnce checks that got holds every id of want once and nothing else.
+func requireExactlyOnce(t *testing.T, want []string, got map[string]int) {
+	t.Helper()
+	require.NotEmpty(t, want)
+	for id, n := range got {
+		require.Equalf(t, 1, n, "record %s delivered %d times", id, n)
+	}
+	missing := 0
+	for _, id := range want {
+		if got[id] == 0 {
+			missing++
+		}
+	}
+	require.Zerof(t, missing, "%d of %d records never delivered", missing, len(want))
+	require.Len(t, got, len(want), "records delivered that the simulator did not serve")
+}
