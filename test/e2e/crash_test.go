@@ -1,0 +1,54 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+)
+
+// The collector is killed with SIGKILL at several moments while it catches up a backlog with live
+// records arriving, and restarted each time. In the end every record up to the horizon has
+// arrived, and none twice beyond the one page per kill whose commit the kill interrupted.
+func TestCollectorSurvivesKillNine(t *testing.T) {
+	const pageSize = 300
+	started := time.Now()
+	sim, api := newSimulator(t, forgesim.Config{Origin: started.Add(-3 * time.Hour), RecordsPerSecond: 5, PageSize: pageSize})
+	b := newBackend(t)
+	env := collectorEnv{apiEndpoint: api, otlpEndpoint: b.srv.URL, storageDir: t.TempDir(), lookback: "2h", rpm: "300"}
+
+	// Kill once the backend holds this many records: right at the start, twice mid-backlog, and
+	// once caught up.
+	killAt := []int{1, 9000, 21000, 36000}
+	for _, threshold := range killAt {
+		c := startCollector(t, env)
+		deadline := time.Now().Add(time.Minute)
+		for {
+			_, total := b.snapshot()
+			if total >= threshold {
+				break
+			}
+			require.True(t, c.running(), "collector exited:\n%s", c.output.String())
+			require.True(t, time.Now().Before(deadline), "stuck below %d records", threshold)
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.kill(t)
+	}
+
+	c := startCollector(t, env)
+	horizon := time.Now()
+	waitForAll(t, b, expectedIDs(sim, started.Add(-2*time.Hour+time.Second), horizon), 2*time.Minute)
+	c.stop(t)
+
+	got, _ := b.snapshot()
+	duplicates := 0
+	for _, n := range got {
+		duplicates += n - 1
+	}
+	t.Logf("%d records, %d duplicates over %d kills", len(got), duplicates, len(killAt))
+	require.LessOrEqual(t, duplicates, len(killAt)*pageSize, "at most one page per kill arrives twice")
+}
