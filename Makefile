@@ -54,6 +54,12 @@ lint:
 	$(GO) vet -tags e2e ./test/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
+## fuzz: run each fuzz target briefly (FUZZTIME each)
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
+
 ## bench: Go benchmarks of decoding and of a stream
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./$(COMPONENT)/...

@@ -28,6 +28,9 @@ const (
 	// never reaches the API after its start has aged past the limit.
 	retentionMargin = 10 * time.Minute
 	dataFormat      = "forge_app_logs"
+	// manyPages is where a window's page count deserves a word in the log: at the API's rate
+	// limit it takes over five hours to read.
+	manyPages = 10000
 )
 
 // pageFetcher fetches one page of a query.
@@ -194,7 +197,9 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	}
 
 	cursor := ""
-	for {
+	// Cursors already followed in this window, by hash: a repeat means the API's pagination loops.
+	followed := map[uint64]struct{}{}
+	for pages := 1; ; pages++ {
 		page, fetchedAt, err := s.fetchPage(ctx, q, cursor, accept)
 		if err != nil {
 			return state, err
@@ -219,6 +224,19 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 			}
 		}
 		position += page.Records
+		if page.Cursor != "" {
+			h := forgeapi.Fingerprint([]byte(page.Cursor))
+			if _, loop := followed[h]; loop {
+				s.logger.Error("The API returned a cursor it already returned in this window: its pagination loops. Ending the window here so that no page is delivered twice.",
+					zap.Time("window_start", state.WindowStart), zap.Time("window_end", state.WindowEnd), zap.Int("pages", pages))
+				page.Cursor = ""
+			}
+			followed[h] = struct{}{}
+		}
+		if pages%manyPages == 0 {
+			s.logger.Warn("A window has an unusual number of pages; the stream goes on.",
+				zap.Time("window_start", state.WindowStart), zap.Int("pages", pages), zap.Int("records", position))
+		}
 		if page.Cursor == "" {
 			if position < state.Offset {
 				s.logger.Warn("The API returned fewer records for a window than before the restart; some records may have been missed.",

@@ -3,6 +3,7 @@ package forgelogsreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -357,4 +358,71 @@ func TestStreamHonoursRetryAfterForTheWholeApp(t *testing.T) {
 	requests := h.sim.Requests()
 	require.NotEmpty(t, requests)
 	assert.GreaterOrEqual(t, requests[0].Time.Sub(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)), 45*time.Second)
+}
+
+func TestStreamEndsAWindowWhosePaginationLoops(t *testing.T) {
+	h := newHarness(t)
+	page := func(cursor string, ids ...string) string {
+		body := `{"appLogs":[`
+		for i, id := range ids {
+			if i > 0 {
+				body += ","
+			}
+			body += `{"timeUnixNano":"` + fmt.Sprint(h.start.Add(time.Minute).UnixNano()) + `","severityText":"INFO","body":{"stringValue":"x"},"attributes":[{"key":"invocationId","value":{"stringValue":"` + id + `"}}]}`
+		}
+		return body + `],"cursor":"` + cursor + `"}`
+	}
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		switch r.URL.Query().Get("cursor") {
+		case "":
+			_, _ = w.Write([]byte(page("A", "r1")))
+		case "A":
+			_, _ = w.Write([]byte(page("B", "r2")))
+		default: // B leads back to A, for ever
+			_, _ = w.Write([]byte(page("A", "r3")))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	h.srv = srv
+	sink := &consumertest.LogsSink{}
+	spec := h.spec(testEnv)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.clock.stop = cancel
+	s := h.newStream(spec, sink)
+	state, err := s.readWindow(ctx, checkpoint.State{WindowStart: h.start, WindowEnd: h.start.Add(time.Hour)})
+	require.NoError(t, err)
+
+	assert.Equal(t, int64(3), calls.Load(), "the loop is noticed at its first repeat")
+	assert.Equal(t, map[string]int{"r1": 1, "r2": 1, "r3": 1}, invocationIDs(sink.AllLogs()))
+	assert.Equal(t, h.start.Add(time.Hour), state.WindowStart, "the stream moves on to the next window")
+	assert.Equal(t, 1, h.logs.FilterMessageSnippet("pagination loops").Len())
+}
+
+func TestStreamMovesPastA400AtTheRetentionEdge(t *testing.T) {
+	h := newHarness(t)
+	var refusedStart atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := r.URL.Query().Get("startDate")
+		if refusedStart.Load() == nil {
+			// The API's clock runs ahead: it already considers this start older than 14 days.
+			refusedStart.Store(start)
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"message":"startDate must be within the last 14 days"}`))
+			return
+		}
+		h.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	h.srv = srv
+	spec := h.spec(testEnv)
+	edge := h.clock.Now().Add(-maxLookback + retentionMargin).Truncate(time.Millisecond)
+	require.NoError(t, h.store.Save(context.Background(), spec.key, checkpoint.State{WindowStart: edge}))
+	h.runFor(h.newStream(spec, &consumertest.LogsSink{}), 2*time.Minute)
+
+	requests := h.sim.Requests()
+	require.NotEmpty(t, requests)
+	assert.Equal(t, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC).Add(-maxLookback+time.Hour), requests[0].Start)
+	assert.Equal(t, http.StatusOK, requests[0].Status)
 }

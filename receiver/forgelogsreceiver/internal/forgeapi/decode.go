@@ -105,6 +105,10 @@ func (d *Decoder) Decode(body []byte, observed pcommon.Timestamp, accept func(Re
 		key := RecordKey{Index: i, Fingerprint: Fingerprint(recordBytes)}
 		page.Last = key
 		var rec rawRecord
+		if string(recordBytes) == "null" {
+			page.Drops.Undecodable++
+			continue
+		}
 		if err := json.Unmarshal(recordBytes, &rec); err != nil {
 			page.Drops.Undecodable++
 			continue
