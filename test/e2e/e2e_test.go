@@ -38,6 +38,7 @@ func TestCollectorDeliversEveryRecordOnce(t *testing.T) {
 		require.Equalf(t, 1, n, "record %s arrived %d times", id, n)
 	}
 	assert.Contains(t, c.output.String(), "Resuming from checkpoint")
+	assert.NotContains(t, c.output.String(), simToken, "the token never reaches the log, debug level included")
 }
 
 func TestCollectorRefusesAnInvalidConfigNamingTheKeys(t *testing.T) {

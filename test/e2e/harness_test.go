@@ -120,6 +120,8 @@ type collector struct {
 
 type collectorEnv struct {
 	apiEndpoint, otlpEndpoint, storageDir, lookback, rpm string
+	// timeout is the API client's; empty for the default.
+	timeout string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
@@ -134,6 +136,9 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 		"E2E_RPM="+env.rpm,
 		"E2E_LOG_LEVEL=debug",
 	)
+	if env.timeout != "" {
+		cmd.Env = append(cmd.Env, "E2E_TIMEOUT="+env.timeout)
+	}
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}
 	require.NoError(t, cmd.Start())
