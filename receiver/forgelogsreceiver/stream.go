@@ -77,6 +77,7 @@ type stream struct {
 // run polls until ctx ends. It never returns on its own, except when the checkpoint cannot be
 // read: resuming from a guess would lose or repeat records.
 func (s *stream) run(ctx context.Context) {
+	s.initMetrics(ctx)
 	state, err := s.loadState(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -372,18 +373,31 @@ func (s *stream) countRequest(ctx context.Context, err error) {
 }
 
 func (s *stream) countDrops(ctx context.Context, d forgeapi.Drops) {
-	s.countDropped(ctx, "undecodable", d.Undecodable)
-	s.countDropped(ctx, "invalid_trace_id", d.InvalidTraceID)
-	s.countDropped(ctx, "invalid_span_id", d.InvalidSpanID)
 	if d.Undecodable > 0 {
+		s.countDropped(ctx, "undecodable", d.Undecodable)
 		s.logger.Warn("Skipped records that could not be decoded; the rest of the page is delivered.", zap.Int("records", d.Undecodable))
+	}
+	if d.InvalidTraceID > 0 {
+		s.countDropped(ctx, "invalid_trace_id", d.InvalidTraceID)
+	}
+	if d.InvalidSpanID > 0 {
+		s.countDropped(ctx, "invalid_span_id", d.InvalidSpanID)
 	}
 }
 
-func (s *stream) countDropped(ctx context.Context, reason string, n int) {
-	if n == 0 {
-		return
+// dropReasons are the values of the reason attribute of records_dropped.
+var dropReasons = []string{"undecodable", "invalid_trace_id", "invalid_span_id", "permanent_pipeline_error"}
+
+// initMetrics starts the stream's counters at zero, so that dashboards and alerts see every series
+// from the start rather than only after the first drop or skip.
+func (s *stream) initMetrics(ctx context.Context) {
+	for _, reason := range dropReasons {
+		s.countDropped(ctx, reason, 0)
 	}
+	s.telemetry.ForgelogsSkippedSpan.Add(ctx, 0, s.attrs)
+}
+
+func (s *stream) countDropped(ctx context.Context, reason string, n int) {
 	s.telemetry.ForgelogsRecordsDropped.Add(ctx, int64(n), metric.WithAttributes(
 		attribute.String("app_id", s.spec.query.AppID),
 		attribute.String("environment_id", s.spec.query.EnvironmentID),
