@@ -88,4 +88,3 @@ func BenchmarkDecodePage(b *testing.B) {
 		report(b, decode)
 	})
 }
-

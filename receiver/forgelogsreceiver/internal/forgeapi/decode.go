@@ -199,10 +199,10 @@ func (d *Decoder) decodeRecords(s *scanner, page *Page, observed pcommon.Timesta
 		}
 		lr.SetTimestamp(pcommon.Timestamp(ts))
 		lr.SetObservedTimestamp(observed)
-		if !setTraceID(lr, stringAt(s, fields.traceID)) {
+		if !setTraceID(lr, bytesAt(s, fields.traceID)) {
 			page.Drops.InvalidTraceID++
 		}
-		if !setSpanID(lr, stringAt(s, fields.spanID)) {
+		if !setSpanID(lr, bytesAt(s, fields.spanID)) {
 			page.Drops.InvalidSpanID++
 		}
 		lr.MoveTo(records.AppendEmpty())
@@ -232,7 +232,7 @@ func (d *Decoder) record(s *scanner) (fields recordFields, decodeErr, err error)
 		return fields, nil, err
 	}
 	if fast {
-		setSeverity(d.scratch, stringAt(s, fields.severityText), fields.severityText.present(), fields.raw(s, fields.severityNumber))
+		setSeverity(d.scratch, severityTextAt(s, fields.severityText), fields.severityText.present(), fields.raw(s, fields.severityNumber))
 		return fields, nil, nil
 	}
 	d.scratch = plog.NewLogRecord()
@@ -338,7 +338,7 @@ func valueOf(kind, want byte, v, previous span, ok bool) (span, bool) {
 
 // fillRecord decodes severity, body and attributes into lr.
 func (d *Decoder) fillRecord(s *scanner, lr plog.LogRecord, f *recordFields) error {
-	setSeverity(lr, stringAt(s, f.severityText), f.severityText.present(), f.raw(s, f.severityNumber))
+	setSeverity(lr, severityTextAt(s, f.severityText), f.severityText.present(), f.raw(s, f.severityNumber))
 	if f.body.present() {
 		if err := d.anyValue(s, f.body, lr.Body()); err != nil {
 			return err

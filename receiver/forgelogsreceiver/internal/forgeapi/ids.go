@@ -8,18 +8,18 @@ import (
 
 // setTraceID decodes a hex trace id; a 16-hex id (64-bit) is left-padded with zeros as W3C
 // trace context does. It reports false when the id is present but invalid.
-func setTraceID(lr plog.LogRecord, id string) bool {
-	if id == "" {
+func setTraceID(lr plog.LogRecord, id []byte) bool {
+	if len(id) == 0 {
 		return true
 	}
 	var tid [16]byte
 	switch len(id) {
 	case 32:
-		if _, err := hex.Decode(tid[:], []byte(id)); err != nil {
+		if _, err := hex.Decode(tid[:], id); err != nil {
 			return false
 		}
 	case 16:
-		if _, err := hex.Decode(tid[8:], []byte(id)); err != nil {
+		if _, err := hex.Decode(tid[8:], id); err != nil {
 			return false
 		}
 	default:
@@ -30,15 +30,15 @@ func setTraceID(lr plog.LogRecord, id string) bool {
 }
 
 // setSpanID decodes a 16-hex span id; it reports false when the id is present but invalid.
-func setSpanID(lr plog.LogRecord, id string) bool {
-	if id == "" {
+func setSpanID(lr plog.LogRecord, id []byte) bool {
+	if len(id) == 0 {
 		return true
 	}
 	var sid [8]byte
 	if len(id) != 16 {
 		return false
 	}
-	if _, err := hex.Decode(sid[:], []byte(id)); err != nil {
+	if _, err := hex.Decode(sid[:], id); err != nil {
 		return false
 	}
 	lr.SetSpanID(sid)

@@ -19,7 +19,25 @@ func unquote(raw []byte) []byte {
 	return raw
 }
 
+// digits reads a plain decimal number of at most 18 digits, which cannot overflow, without
+// converting it to a string; ok is false for anything else, which strconv then handles.
+func digits(b []byte) (n uint64, ok bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
 func parseInt64(raw []byte) (int64, error) {
+	if n, ok := digits(unquote(raw)); ok {
+		return int64(n), nil
+	}
 	n, err := strconv.ParseInt(string(unquote(raw)), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%w: intValue %s", errBadValue, raw)
@@ -28,6 +46,9 @@ func parseInt64(raw []byte) (int64, error) {
 }
 
 func parseUint64(raw []byte) (uint64, error) {
+	if n, ok := digits(unquote(raw)); ok {
+		return n, nil
+	}
 	s := string(unquote(raw))
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
 		return n, nil

@@ -90,10 +90,10 @@ func (d *Decoder) referenceDecode(body []byte, observed pcommon.Timestamp, accep
 		}
 		body.MoveTo(lr.Body())
 		attrs.MoveTo(lr.Attributes())
-		if !setTraceID(lr, rec.TraceID) {
+		if !setTraceID(lr, []byte(rec.TraceID)) {
 			page.Drops.InvalidTraceID++
 		}
-		if !setSpanID(lr, rec.SpanID) {
+		if !setSpanID(lr, []byte(rec.SpanID)) {
 			page.Drops.InvalidSpanID++
 		}
 	}
@@ -175,4 +175,3 @@ func decodeKeyValues(kvs []rawKeyValue, dest pcommon.Map) error {
 	}
 	return nil
 }
-

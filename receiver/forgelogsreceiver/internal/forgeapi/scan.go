@@ -262,3 +262,19 @@ func (s *scanner) skipArray() error {
 	}
 	return err
 }
+
+// skipLiteral skips lit if the data continues with exactly those bytes, spaces included.
+func (s *scanner) skipLiteral(lit string) bool {
+	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+		return false
+	}
+	s.pos += len(lit)
+	return true
+}
+
+// stringValue skips the string that starts at the current byte and returns its span.
+func (s *scanner) stringValue() (span, error) {
+	start := s.pos
+	plain, err := s.str()
+	return span{start: start, end: s.pos, plain: plain}, err
+}

@@ -108,6 +108,19 @@ func (d *Decoder) singlePass(s *scanner) (f recordFields, fast bool, err error) 
 // unless it is negative: only low-cardinality attributes are worth it.
 func (d *Decoder) fastAny(s *scanner, dest pcommon.Value, internAt int) (bool, error) {
 	start := s.pos
+	// The API writes a string value as exactly this; match it byte for byte before tokenizing.
+	if s.skipLiteral(`{"stringValue":`) && s.pos < len(s.data) && s.data[s.pos] == '"' {
+		v, err := s.stringValue()
+		if err == nil && s.skipLiteral("}") {
+			if internAt >= 0 {
+				dest.SetStr(d.strings.intern(s, v, internAt))
+			} else {
+				dest.SetStr(stringAt(s, v))
+			}
+			return true, nil
+		}
+	}
+	s.pos = start
 	more, err := s.enterObject()
 	if err != nil || !more {
 		return err == nil, err // {} is an empty value
@@ -250,6 +263,17 @@ func (d *Decoder) fastKeyValues(s *scanner, dest pcommon.Map) (bool, error) {
 
 // fastKeyValue decodes one KeyValue; place counts the strings before it in the record.
 func (d *Decoder) fastKeyValue(s *scanner, dest pcommon.Map, place int) bool {
+	start := s.pos
+	// The API writes a KeyValue as exactly {"key":"...","value":{...}}; match that byte for byte.
+	if s.skipLiteral(`{"key":`) && s.pos < len(s.data) && s.data[s.pos] == '"' {
+		k, err := s.stringValue()
+		if err == nil && s.skipLiteral(`,"value":`) && s.pos < len(s.data) && s.data[s.pos] == '{' {
+			if ok, err := d.fastAnyOf(s, dest, k, place); ok && err == nil && s.skipLiteral("}") {
+				return true
+			}
+		}
+	}
+	s.pos = start
 	if more, err := s.enterObject(); err != nil || !more {
 		return false
 	}
@@ -268,16 +292,21 @@ func (d *Decoder) fastKeyValue(s *scanner, dest pcommon.Map, place int) bool {
 	if err != nil || !name.plain || string(s.data[name.start+1:name.end-1]) != "value" || s.peek() != '{' {
 		return false
 	}
+	if ok, err := d.fastAnyOf(s, dest, k, place); !ok || err != nil {
+		return false
+	}
+	more, err := s.nextMember()
+	return err == nil && !more
+}
+
+// fastAnyOf decodes the value of the attribute whose key is at k into dest.
+func (d *Decoder) fastAnyOf(s *scanner, dest pcommon.Map, k span, place int) (bool, error) {
 	key := d.strings.intern(s, k, place)
 	internAt := -1
 	if isLowCardinality(key) {
 		internAt = place + 1
 	}
-	if ok, err := d.fastAny(s, dest.PutEmpty(key), internAt); !ok || err != nil {
-		return false
-	}
-	more, err := s.nextMember()
-	return err == nil && !more
+	return d.fastAny(s, dest.PutEmpty(key), internAt)
 }
 
 // skipFrom goes back to start and skips the value there with full validation, for the exact path

@@ -202,3 +202,35 @@ func isLowCardinality(key string) bool {
 	}
 	return false
 }
+
+// bytesAt returns the bytes of the JSON string at sp: in place when plain, else unescaped.
+func bytesAt(s *scanner, sp span) []byte {
+	if !sp.present() {
+		return nil
+	}
+	if sp.plain {
+		return s.data[sp.start+1 : sp.end-1]
+	}
+	return []byte(unescape(s.data[sp.start+1 : sp.end-1]))
+}
+
+// severityTextAt returns the severityText at sp, sharing the strings of the usual levels.
+func severityTextAt(s *scanner, sp span) string {
+	if sp.plain {
+		switch string(s.data[sp.start+1 : sp.end-1]) {
+		case "TRACE":
+			return "TRACE"
+		case "DEBUG":
+			return "DEBUG"
+		case "INFO":
+			return "INFO"
+		case "WARN":
+			return "WARN"
+		case "ERROR":
+			return "ERROR"
+		case "FATAL":
+			return "FATAL"
+		}
+	}
+	return stringAt(s, sp)
+}
