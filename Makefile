@@ -9,7 +9,7 @@ SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 COMPONENT    := receiver/forgelogsreceiver
 
-.PHONY: all build sim run test unit e2e generate lint bench fuzz clean
+.PHONY: all build sim run test unit e2e generate lint bench bench-e2e fuzz clean
 
 all: build
 
@@ -60,9 +60,13 @@ fuzz:
 	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
 
-## bench: Go benchmarks of decoding and of a stream
+## bench: Go benchmarks of decoding (with the ratio to the sidecar baseline), a stream and checkpoints
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./$(COMPONENT)/...
+	./scripts/bench.sh
+
+## bench-e2e: CPU and peak RSS per million records, forgelogs receiver against cron job + sidecar
+bench-e2e: build
+	$(GO) run ./test/benche2e -collector $(DIST)
 
 clean:
 	rm -rf bin build var

@@ -88,7 +88,7 @@ const (
 
 // harness runs streams against the simulator on a fake clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	clock *fakeClock
 	sim   *forgesim.Server
 	srv   *httptest.Server
@@ -102,7 +102,7 @@ type harness struct {
 
 type harnessOption func(*forgesim.Config)
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	// A whole second, so that records fall exactly on window boundaries.
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
