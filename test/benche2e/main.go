@@ -92,10 +92,36 @@ type result struct {
 
 func (r result) cpuPerMillion() float64 { return r.cpu.Seconds() / float64(r.records) * 1e6 }
 
-// usage returns the CPU time and peak RSS the kernel accounted to a finished process.
-func usage(state *os.ProcessState) (time.Duration, float64) {
-	ru := state.SysUsage().(*syscall.Rusage)
-	return state.UserTime() + state.SystemTime(), float64(ru.Maxrss) / 1024
+// cpuTime returns the CPU time the kernel accounted to a finished process.
+func cpuTime(state *os.ProcessState) time.Duration {
+	return state.UserTime() + state.SystemTime()
+}
+
+// watchRSS follows a process's peak RSS (VmHWM) until it exits, and returns it in MB then. The
+// kernel's ru_maxrss is no use here: it counts the parent's memory from before exec.
+func watchRSS(pid int) func() float64 {
+	var peakKB int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+			if err != nil {
+				return
+			}
+			for _, line := range strings.Split(string(status), "\n") {
+				if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+					peakKB = max(peakKB, kb)
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return func() float64 {
+		<-done
+		return float64(peakKB) / 1024
+	}
 }
 
 func runForgelogs(collector, dir, api string, origin time.Time, total int) result {
@@ -125,12 +151,12 @@ service:
     logs: {receivers: [forgelogs], exporters: [nop]}
 `, api, simEmail, simToken, (time.Since(origin) + time.Minute).Round(time.Second), simApp, simEnv, metricsPort)
 	cmd := startCollector(collector, dir, "forgelogs.yaml", config)
+	rss := watchRSS(cmd.Process.Pid)
 	start := time.Now()
 	waitAccepted(metricsPort, "forgelogs", total)
 	wall := time.Since(start)
 	state := stop(cmd)
-	cpu, rss := usage(state)
-	return result{name: "forgelogs receiver", records: total, cpu: cpu, rssMB: rss, wall: wall}
+	return result{name: "forgelogs receiver", records: total, cpu: cpuTime(state), rssMB: rss(), wall: wall}
 }
 
 func runSidecar(collector, dir, api string, origin, end time.Time, total int) result {
@@ -152,6 +178,7 @@ service:
     logs: {receivers: [otlp], exporters: [nop]}
 `, otlpPort, metricsPort)
 	sidecar := startCollector(collector, dir, "sidecar.yaml", config)
+	sidecarRSS := watchRSS(sidecar.Process.Pid)
 	waitReady(metricsPort)
 
 	self, err := os.Executable()
@@ -160,19 +187,21 @@ service:
 	poll := exec.Command(self, "poller", api, fmt.Sprintf("http://127.0.0.1:%d/v1/logs", otlpPort),
 		strconv.FormatInt(origin.UnixMilli(), 10), strconv.FormatInt(end.UnixMilli(), 10))
 	poll.Stdout, poll.Stderr = os.Stderr, os.Stderr
-	check(poll.Run())
+	check(poll.Start())
+	pollerRSS := watchRSS(poll.Process.Pid)
+	check(poll.Wait())
 	// The poller's windows end inclusively, like the receiver's; the sidecar counts what it got.
 	delivered := accepted(metricsPort, "otlp")
 	wall := time.Since(start)
-	state := stop(sidecar)
-	collectorCPU, rss := usage(state)
-	pollerCPU, pollerRSS := usage(poll.ProcessState)
+	collectorCPU := cpuTime(stop(sidecar))
+	pollerCPU := cpuTime(poll.ProcessState)
+	rss, pollerMB := sidecarRSS(), pollerRSS()
 	log.Printf("sidecar pattern: poller %.2f CPU s, %.0f MB; sidecar collector %.2f CPU s, %.0f MB",
-		pollerCPU.Seconds(), pollerRSS, collectorCPU.Seconds(), rss)
+		pollerCPU.Seconds(), pollerMB, collectorCPU.Seconds(), rss)
 	if delivered < total {
 		log.Printf("sidecar pattern delivered %d of %d records", delivered, total)
 	}
-	return result{name: "cron poller + sidecar", records: delivered, cpu: collectorCPU + pollerCPU, rssMB: rss + pollerRSS, wall: wall}
+	return result{name: "cron poller + sidecar", records: delivered, cpu: collectorCPU + pollerCPU, rssMB: rss + pollerMB, wall: wall}
 }
 
 // poller is the documented cron job: for each window, fetch pages following the cursor, decode

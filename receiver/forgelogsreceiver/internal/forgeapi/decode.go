@@ -156,6 +156,9 @@ func (d *Decoder) decodePage(s *scanner, page *Page, observed pcommon.Timestamp,
 
 func (d *Decoder) decodeRecords(s *scanner, page *Page, observed pcommon.Timestamp, accept func(RecordKey) bool) error {
 	byVersion := map[string]plog.LogRecordSlice{}
+	// Consecutive records mostly share their app version: remember the last one's records.
+	var lastVersion string
+	var lastRecords plog.LogRecordSlice
 	more, err := s.enterArray()
 	for i := 0; more && err == nil; more, err = s.nextElement() {
 		fields, decodeErr, err := d.record(s)
@@ -192,11 +195,15 @@ func (d *Decoder) decodeRecords(s *scanner, page *Page, observed pcommon.Timesta
 		if v, ok := lr.Attributes().Get("appVersion"); ok && v.Type() == pcommon.ValueTypeStr {
 			version = v.Str()
 		}
-		records, ok := byVersion[version]
-		if !ok {
-			records = d.newResourceLogs(page.Logs, version)
-			byVersion[version] = records
+		if version != lastVersion || page.Logs.ResourceLogs().Len() == 0 {
+			records, ok := byVersion[version]
+			if !ok {
+				records = d.newResourceLogs(page.Logs, version)
+				byVersion[version] = records
+			}
+			lastVersion, lastRecords = version, records
 		}
+		records := lastRecords
 		lr.SetTimestamp(pcommon.Timestamp(ts))
 		lr.SetObservedTimestamp(observed)
 		if !setTraceID(lr, bytesAt(s, fields.traceID)) {

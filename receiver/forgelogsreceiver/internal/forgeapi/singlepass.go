@@ -23,25 +23,29 @@ const (
 	memberOdd // a name that only matches without regard to case, or has escapes
 )
 
-var recordMembers = []struct {
-	name string
-	bit  int
-}{
-	{"timeUnixNano", memberTime}, {"severityNumber", memberSeverityNumber}, {"severityText", memberSeverityText},
-	{"body", memberBody}, {"traceId", memberTraceID}, {"spanId", memberSpanID}, {"attributes", memberAttributes},
-}
+var recordMembers = []string{"timeUnixNano", "severityNumber", "severityText", "body", "traceId", "spanId", "attributes"}
 
 func memberOf(s *scanner, name span) int {
 	if name.plain {
-		got := string(s.data[name.start+1 : name.end-1])
-		for _, m := range recordMembers {
-			if got == m.name {
-				return m.bit
-			}
+		switch string(s.data[name.start+1 : name.end-1]) {
+		case "timeUnixNano":
+			return memberTime
+		case "severityNumber":
+			return memberSeverityNumber
+		case "severityText":
+			return memberSeverityText
+		case "body":
+			return memberBody
+		case "traceId":
+			return memberTraceID
+		case "spanId":
+			return memberSpanID
+		case "attributes":
+			return memberAttributes
 		}
 	}
-	for _, m := range recordMembers {
-		if nameIs(s, name, m.name) {
+	for _, known := range recordMembers {
+		if nameIs(s, name, known) {
 			return memberOdd
 		}
 	}
@@ -87,7 +91,7 @@ func (d *Decoder) singlePass(s *scanner) (f recordFields, fast bool, err error) 
 			decoded, err = d.fastAny(s, lr.Body(), -1)
 			fast = fast && decoded
 		case member == memberAttributes && kind == '[':
-			decoded, err = d.fastKeyValues(s, lr.Attributes())
+			decoded, err = d.fastKeyValues(s, lr.Attributes(), &d.lastAttributes)
 			fast = fast && decoded
 		case kind == 'n': // null leaves a known member absent, as encoding/json does for these
 			v, err = s.value()
@@ -215,7 +219,7 @@ func (d *Decoder) fastAnyMember(s *scanner, name span, dest pcommon.Value, inter
 		})
 	case "kvlistValue":
 		return d.fastContainer(s, kind, func() (bool, error) {
-			return d.fastKeyValues(s, dest.SetEmptyMap())
+			return d.fastKeyValues(s, dest.SetEmptyMap(), nil)
 		})
 	default:
 		return false
@@ -243,10 +247,13 @@ func (d *Decoder) fastContainer(s *scanner, kind byte, elements func() (bool, er
 }
 
 // fastKeyValues decodes a KeyValue array of the usual shape, {"key":"...","value":{...}} each.
-func (d *Decoder) fastKeyValues(s *scanner, dest pcommon.Map) (bool, error) {
+// sizeHint, when set, remembers the count for the next record's attributes.
+func (d *Decoder) fastKeyValues(s *scanner, dest pcommon.Map, sizeHint *int) (bool, error) {
 	start := s.pos
-	// Records of one app carry the same attributes: size the map like the last one.
-	dest.EnsureCapacity(d.lastAttributes)
+	if sizeHint != nil {
+		// Records of one app carry the same attributes: size the map like the last one.
+		dest.EnsureCapacity(*sizeHint)
+	}
 	more, err := s.enterArray()
 	for place := 0; more && err == nil; more, err = s.nextElement() {
 		if !d.fastKeyValue(s, dest, place) {
@@ -257,7 +264,9 @@ func (d *Decoder) fastKeyValues(s *scanner, dest pcommon.Map) (bool, error) {
 	if err != nil {
 		return d.skipFrom(s, start)
 	}
-	d.lastAttributes = dest.Len()
+	if sizeHint != nil {
+		*sizeHint = dest.Len()
+	}
 	return true, nil
 }
 
