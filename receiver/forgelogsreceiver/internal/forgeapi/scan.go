@@ -1,6 +1,9 @@
 package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // errSyntax is any departure from the JSON grammar (RFC 8259), which encoding/json refuses too.
 var errSyntax = errors.New("invalid JSON")
@@ -145,6 +148,10 @@ func (s *scanner) str() (plain bool, err error) {
 	d, i := s.data, s.pos+1
 	plain = true
 	for {
+		// Eight bytes at a time while none of them is special, then byte by byte.
+		for i+8 <= len(d) && !hasSpecial(binary.LittleEndian.Uint64(d[i:])) {
+			i += 8
+		}
 		for i < len(d) && !special[d[i]] {
 			i++
 		}
@@ -179,6 +186,21 @@ func (s *scanner) str() (plain bool, err error) {
 			i++
 		}
 	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasSpecial reports whether any of the eight bytes in w is special: a quote, a backslash, below
+// 0x20 or at least 0x80 (the SWAR tests of "Bit Twiddling Hacks").
+func hasSpecial(w uint64) bool {
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	zeroByte := func(x uint64) uint64 { return (x - ones) & ^x }
+	below := (w - ones*0x20) & ^w
+	return (zeroByte(quote)|zeroByte(backslash)|below|w)&highs != 0
 }
 
 func isHex(c byte) bool {
