@@ -198,9 +198,7 @@ const (
 func hasSpecial(w uint64) bool {
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
-	zeroByte := func(x uint64) uint64 { return (x - ones) & ^x }
-	below := (w - ones*0x20) & ^w
-	return (zeroByte(quote)|zeroByte(backslash)|below|w)&highs != 0
+	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w|w)&highs != 0
 }
 
 func isHex(c byte) bool {
