@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
@@ -212,4 +214,16 @@ func TestReceiverRefusesAMissingStorageExtension(t *testing.T) {
 	err = rcv.Start(context.Background(), componenttest.NewNopHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage/absent" not found`)
 	require.NoError(t, rcv.Shutdown(context.Background()))
+}
+
+func TestReceiverWarnsWithoutStorage(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, testConfig("http://127.0.0.1:1", 30), &consumertest.LogsSink{})
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, rcv.Shutdown(context.Background()))
+	warnings := logs.FilterMessageSnippet("restart reads again from initial_lookback")
+	assert.Equal(t, 1, warnings.Len(), "one warning says progress is lost on restart")
 }
