@@ -126,8 +126,7 @@ func watchRSS(pid int) func() float64 {
 
 func runForgelogs(collector, dir, api string, origin time.Time, total int) result {
 	metricsPort := freePort()
-	config := fmt.Sprintf(`
-receivers:
+	receiver := fmt.Sprintf(`
   forgelogs:
     endpoint: %s
     email: %s
@@ -138,18 +137,8 @@ receivers:
     requests_per_minute: 600000
     apps:
       - app_id: %s
-        environments: [{id: %s}]
-exporters:
-  nop:
-service:
-  telemetry:
-    logs: {level: warn}
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}
-  pipelines:
-    logs: {receivers: [forgelogs], exporters: [nop]}
-`, api, simEmail, simToken, (time.Since(origin) + time.Minute).Round(time.Second), simApp, simEnv, metricsPort)
+        environments: [{id: %s}]`, api, simEmail, simToken, (time.Since(origin) + time.Minute).Round(time.Second), simApp, simEnv)
+	config := collectorConfig(receiver, "forgelogs", metricsPort)
 	cmd := startCollector(collector, dir, "forgelogs.yaml", config)
 	rss := watchRSS(cmd.Process.Pid)
 	start := time.Now()
@@ -161,22 +150,11 @@ service:
 
 func runSidecar(collector, dir, api string, origin, end time.Time, total int) result {
 	metricsPort, otlpPort := freePort(), freePort()
-	config := fmt.Sprintf(`
-receivers:
+	receiver := fmt.Sprintf(`
   otlp:
     protocols:
-      http: {endpoint: 127.0.0.1:%d}
-exporters:
-  nop:
-service:
-  telemetry:
-    logs: {level: warn}
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}
-  pipelines:
-    logs: {receivers: [otlp], exporters: [nop]}
-`, otlpPort, metricsPort)
+      http: {endpoint: 127.0.0.1:%d}`, otlpPort)
+	config := collectorConfig(receiver, "otlp", metricsPort)
 	sidecar := startCollector(collector, dir, "sidecar.yaml", config)
 	sidecarRSS := watchRSS(sidecar.Process.Pid)
 	waitReady(metricsPort)
@@ -274,6 +252,23 @@ func padTraceIDs(records any) {
 
 // children are the collectors started, stopped by check when the benchmark fails.
 var children []*exec.Cmd
+
+// collectorConfig is a pipeline from one receiver to nop, with the metrics the benchmark reads.
+func collectorConfig(receiver, name string, metricsPort int) string {
+	return fmt.Sprintf(`
+receivers:%s
+exporters:
+  nop:
+service:
+  telemetry:
+    logs: {level: warn}
+    metrics:
+      readers:
+        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}
+  pipelines:
+    logs: {receivers: [%s], exporters: [nop]}
+`, receiver, metricsPort, name)
+}
 
 func startCollector(bin, dir, name, config string) *exec.Cmd {
 	path := filepath.Join(dir, name)
