@@ -3,6 +3,7 @@ package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelog
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 )
 
 // errSyntax is any departure from the JSON grammar (RFC 8259), which encoding/json refuses too.
@@ -148,8 +149,12 @@ func (s *scanner) str() (plain bool, err error) {
 	d, i := s.data, s.pos+1
 	plain = true
 	for {
-		// Eight bytes at a time while none of them is special, then byte by byte.
-		for i+8 <= len(d) && !hasSpecial(binary.LittleEndian.Uint64(d[i:])) {
+		// Eight bytes at a time up to the first special one, then byte by byte for the tail.
+		for i+8 <= len(d) {
+			if m := specialBytes(binary.LittleEndian.Uint64(d[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
 		}
 		for i < len(d) && !special[d[i]] {
@@ -193,12 +198,13 @@ const (
 	highs = 0x8080808080808080
 )
 
-// hasSpecial reports whether any of the eight bytes in w is special: a quote, a backslash, below
-// 0x20 or at least 0x80 (the SWAR tests of "Bit Twiddling Hacks").
-func hasSpecial(w uint64) bool {
+// specialBytes marks with its high bit each special byte among the eight in w: a quote, a
+// backslash, below 0x20 or at least 0x80 (the SWAR tests of "Bit Twiddling Hacks"). Marks above
+// the lowest one may be false, the lowest one is exact, and none is missed.
+func specialBytes(w uint64) uint64 {
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
-	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(w-ones*0x20)&^w|w)&highs != 0
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (w-ones*0x20)&^w | w) & highs
 }
 
 func isHex(c byte) bool {

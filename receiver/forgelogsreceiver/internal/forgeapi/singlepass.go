@@ -23,7 +23,17 @@ const (
 	memberOdd // a name that only matches without regard to case, or has escapes
 )
 
+// recordMembers are in the order of the member bits above, which is the order the API writes them.
 var recordMembers = []string{"timeUnixNano", "severityNumber", "severityText", "body", "traceId", "spanId", "attributes"}
+
+// quotedMembers are the record members as they stand in the body, name and colon.
+var quotedMembers = func() []string {
+	quoted := make([]string, len(recordMembers))
+	for i, name := range recordMembers {
+		quoted[i] = `"` + name + `":`
+	}
+	return quoted
+}()
 
 func memberOf(s *scanner, name span) int {
 	if name.plain {
@@ -59,12 +69,19 @@ func (d *Decoder) singlePass(s *scanner) (f recordFields, fast bool, err error) 
 	lr := d.scratch
 	seen := 0
 	more, err := s.enterObject()
+	expected := 0 // the member the API writes next, in its usual order
 	for ; more && err == nil; more, err = s.nextMember() {
-		var name span
-		if name, err = s.key(); err != nil {
-			return f, false, err
+		var member int
+		if expected < len(recordMembers) && s.skipLiteral(quotedMembers[expected]) {
+			member = 1 << expected
+			expected++
+		} else {
+			var name span
+			if name, err = s.key(); err != nil {
+				return f, false, err
+			}
+			member = memberOf(s, name)
 		}
-		member := memberOf(s, name)
 		if member == memberOdd || seen&member != 0 && member != memberOther {
 			fast = false
 		}
