@@ -2,6 +2,8 @@ package forgelogsreceiver
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,4 +93,30 @@ func TestStreamSpecsShardSites(t *testing.T) {
 		sites[i], sites[j] = sites[j], sites[i]
 	}
 	assert.Equal(t, specs, streamSpecs(reordered))
+}
+
+// Streams of one app share its budget in turns: one that always has a request waiting (catching
+// up a backlog) does not starve another.
+func TestBudgetStarvesNoStream(t *testing.T) {
+	budget := newRequestBudget(realClock{}, 600) // one request every ~100ms
+	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	defer cancel()
+	var counts [2]atomic.Int64
+	var wg sync.WaitGroup
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := budget.Wait(ctx); err != nil {
+					return
+				}
+				counts[i].Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	a, b := counts[0].Load(), counts[1].Load()
+	assert.LessOrEqual(t, a+b, int64(13), "the budget holds: about 12 requests in 1.2s")
+	assert.GreaterOrEqual(t, min(a, b), (a+b)/3, "neither stream starves: %d and %d requests", a, b)
 }
