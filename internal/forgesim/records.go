@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -86,16 +85,6 @@ func InvocationID(env string, i int64) string {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(env))
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", h.Sum32(), i)
-}
-
-// ParseInvocationID returns the record index written in an invocationId.
-func ParseInvocationID(id string) (int64, bool) {
-	dash := strings.LastIndexByte(id, '-')
-	if dash < 0 {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(id[dash+1:], 16, 64)
-	return i, err == nil
 }
 
 // appendJSON writes r in the API's shape, varying the encodings the API is known to use: string

@@ -166,9 +166,3 @@ func TestBoundaryRecordsAreInBothWindows(t *testing.T) {
 		assert.True(t, found, "window %v holds the boundary record", w)
 	}
 }
-
-func TestInvocationIDRoundTrip(t *testing.T) {
-	i, ok := ParseInvocationID(InvocationID("env", 12345))
-	assert.True(t, ok)
-	assert.Equal(t, int64(12345), i)
-}

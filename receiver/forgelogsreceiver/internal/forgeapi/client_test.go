@@ -60,13 +60,6 @@ func keys(v url.Values) []string {
 	return out
 }
 
-func TestParseDateRoundTrip(t *testing.T) {
-	at := time.Date(2024, 2, 13, 9, 0, 0, 123000000, time.UTC)
-	parsed, err := ParseDate(FormatDate(at))
-	require.NoError(t, err)
-	assert.True(t, at.Equal(parsed))
-}
-
 func newTestClient(t *testing.T, handler http.HandlerFunc, email string, maxBody int64) *Client {
 	t.Helper()
 	srv := httptest.NewServer(handler)

@@ -267,16 +267,9 @@ func (f *recordFields) raw(s *scanner, sp span) []byte {
 	return s.data[sp.start:sp.end]
 }
 
-// scanRecord validates one element of appLogs and finds its members.
+// scanRecord validates the record object at s and finds its members.
 func (d *Decoder) scanRecord(s *scanner) (recordFields, error) {
 	f := recordFields{ok: true}
-	s.skipSpace()
-	if s.peek() != '{' {
-		// null, or a value that is not a record: undecodable either way.
-		v, err := s.value()
-		f.whole, f.ok = v, false
-		return f, err
-	}
 	start := s.pos
 	more, err := s.enterObject()
 	for ; more && err == nil; more, err = s.nextMember() {

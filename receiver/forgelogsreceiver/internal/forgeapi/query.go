@@ -55,8 +55,3 @@ func (q Query) URL(base *url.URL, cursor string) string {
 func FormatDate(t time.Time) string {
 	return t.UTC().Truncate(time.Millisecond).Format(DateLayout)
 }
-
-// ParseDate reads a date in the API's format.
-func ParseDate(s string) (time.Time, error) {
-	return time.Parse(DateLayout, s)
-}
