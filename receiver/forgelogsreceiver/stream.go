@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"net/http"
 	"time"
 
@@ -286,7 +287,7 @@ func (s *stream) fetchPage(ctx context.Context, q forgeapi.Query, cursor string,
 		}
 		fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End), zap.Bool("has_cursor", cursor != ""), zap.Error(err)}
 		var delay time.Duration
-		statusErr, isStatus := forgeapi.AsStatusError(err)
+		statusErr, isStatus := apierror.AsStatusError(err)
 		switch {
 		case isStatus && statusErr.Throttled():
 			delay = statusErr.RetryAfter
@@ -364,7 +365,7 @@ func (s *stream) countRequest(ctx context.Context, err error) {
 	code := http.StatusOK
 	if err != nil {
 		code = 0
-		if se, ok := forgeapi.AsStatusError(err); ok {
+		if se, ok := apierror.AsStatusError(err); ok {
 			code = se.StatusCode
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"io"
 	"net/http"
 	"net/url"
@@ -62,13 +63,13 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, buf *bytes.B
 		return nil, fmt.Errorf("read response body: %w", err)
 	}
 	if n > c.maxBodyBytes {
-		return nil, fmt.Errorf("%w of %d bytes", ErrBodyTooLarge, c.maxBodyBytes)
+		return nil, fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &StatusError{
+		return nil, &apierror.StatusError{
 			StatusCode: resp.StatusCode,
-			Reason:     reasonOf(buf.Bytes()),
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
+			Reason:     apierror.ReasonOf(buf.Bytes()),
+			RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 		}
 	}
 	return buf.Bytes(), nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -122,7 +123,7 @@ func TestFetchMapsStatusCodes(t *testing.T) {
 				_, _ = w.Write([]byte(`{"message":"the reason"}`))
 			}, "bot@example.com", 0)
 			_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
-			se, ok := AsStatusError(err)
+			se, ok := apierror.AsStatusError(err)
 			require.True(t, ok, "got %v", err)
 			assert.Equal(t, tt.status, se.StatusCode)
 			assert.Equal(t, tt.throttled, se.Throttled())
@@ -134,23 +135,12 @@ func TestFetchMapsStatusCodes(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2024, 2, 13, 9, 0, 0, 0, time.UTC)
-	assert.Equal(t, 30*time.Second, parseRetryAfter("30", now))
-	assert.Equal(t, 1500*time.Millisecond, parseRetryAfter("1.5", now))
-	assert.Equal(t, 90*time.Second, parseRetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now))
-	assert.Zero(t, parseRetryAfter(now.Add(-time.Minute).Format(http.TimeFormat), now))
-	assert.Zero(t, parseRetryAfter("", now))
-	assert.Zero(t, parseRetryAfter("soon", now))
-	assert.Zero(t, parseRetryAfter("-3", now))
-}
-
 func TestFetchCapsTheBody(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"appLogs":[` + strings.Repeat(" ", 2048) + `]}`))
 	}, "bot@example.com", 1024)
 	_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
-	assert.ErrorIs(t, err, ErrBodyTooLarge)
+	assert.ErrorIs(t, err, apierror.ErrBodyTooLarge)
 }
 
 func TestFetchReportsTransportErrors(t *testing.T) {
@@ -161,7 +151,7 @@ func TestFetchReportsTransportErrors(t *testing.T) {
 	}, "bot@example.com", 0)
 	_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
 	require.Error(t, err)
-	_, isStatus := AsStatusError(err)
+	_, isStatus := apierror.AsStatusError(err)
 	assert.False(t, isStatus)
 	assert.NotContains(t, err.Error(), "tok3n")
 }

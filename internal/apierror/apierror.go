@@ -1,4 +1,6 @@
-package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+// Package apierror classifies the answers of the Forge APIs: HTTP statuses, the wait a 429 asks
+// for, and the body excerpt that explains a refusal.
+package apierror // import "github.com/forgelogs/otelcol-forge/internal/apierror"
 
 import (
 	"errors"
@@ -51,8 +53,8 @@ func AsStatusError(err error) (*StatusError, bool) {
 // ErrBodyTooLarge is returned when a page exceeds the configured size cap.
 var ErrBodyTooLarge = errors.New("response body exceeds the size cap")
 
-// parseRetryAfter reads a Retry-After header in either of its forms: seconds or an HTTP date.
-func parseRetryAfter(value string, now time.Time) time.Duration {
+// ParseRetryAfter reads a Retry-After header in either of its forms: seconds or an HTTP date.
+func ParseRetryAfter(value string, now time.Time) time.Duration {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return 0
@@ -69,7 +71,8 @@ func parseRetryAfter(value string, now time.Time) time.Duration {
 	return 0
 }
 
-func reasonOf(body []byte) string {
+// ReasonOf is the start of an error body, trimmed, as a refusal's explanation for logs.
+func ReasonOf(body []byte) string {
 	if len(body) > maxReasonBytes {
 		body = body[:maxReasonBytes]
 	}
