@@ -31,4 +31,4 @@ echo "$out" | awk '
   }'
 
 go test -run '^$' -bench 'BenchmarkStreamWindow' -benchtime 3x ./receiver/forgelogsreceiver/
-go test -run '^$' -bench 'BenchmarkSaveLoad' -benchmem ./receiver/forgelogsreceiver/internal/checkpoint/
+go test -run '^$' -bench 'BenchmarkSaveLoad' -benchmem ./internal/checkpoint/

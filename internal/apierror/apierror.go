@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// maxReasonBytes bounds how much of an error body is kept for logs.
-const maxReasonBytes = 512
+// MaxReasonBytes bounds how much of an error body is kept for logs.
+const MaxReasonBytes = 512
 
 // StatusError is a non-200 answer of the API.
 type StatusError struct {
@@ -73,8 +73,31 @@ func ParseRetryAfter(value string, now time.Time) time.Duration {
 
 // ReasonOf is the start of an error body, trimmed, as a refusal's explanation for logs.
 func ReasonOf(body []byte) string {
-	if len(body) > maxReasonBytes {
-		body = body[:maxReasonBytes]
+	if len(body) > MaxReasonBytes {
+		body = body[:MaxReasonBytes]
 	}
 	return strings.TrimSpace(string(body))
+}
+
+// BadBodyError is a 200 whose body could not be used (truncated, not JSON, not the expected
+// shape): the API answered, and the same request is worth retrying.
+type BadBodyError struct{ Err error }
+
+func (e *BadBodyError) Error() string { return "unusable answer: " + e.Err.Error() }
+func (e *BadBodyError) Unwrap() error { return e.Err }
+
+// StatusCode is the HTTP status of the answer behind err: 200 for nil or a BadBodyError, the
+// status of a StatusError, and 0 when no answer arrived (timeout, reset, refused connection).
+func StatusCode(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	if se, ok := AsStatusError(err); ok {
+		return se.StatusCode
+	}
+	var bad *BadBodyError
+	if errors.As(err, &bad) {
+		return http.StatusOK
+	}
+	return 0
 }

@@ -14,47 +14,22 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadatatest"
 )
-
-// fakeClock moves only when a stream sleeps, so a test runs hours of polling in milliseconds.
-// Once it reaches stopAt it ends the run by cancelling its context.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	stopAt time.Time
-	stop   context.CancelFunc
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(max(d, 0))
-	done := !c.stopAt.IsZero() && !c.now.Before(c.stopAt)
-	c.mu.Unlock()
-	if done {
-		c.stop()
-		return ctx.Err()
-	}
-	return nil
-}
 
 // statusHost records the component status events streams report.
 type statusHost struct {
@@ -89,13 +64,16 @@ const (
 // harness runs streams against the simulator on a fake clock.
 type harness struct {
 	t     testing.TB
-	clock *fakeClock
+	clock *clocktest.Fake
 	sim   *forgesim.Server
 	srv   *httptest.Server
 	store checkpoint.Store
 	tel   *componenttest.Telemetry
 	host  *statusHost
 	logs  *observer.ObservedLogs
+	// budget and status are shared by the streams of one harness, as by the streams of one app.
+	budget *budget.Budget
+	status *status.Streams
 	// start is where a stream without checkpoint begins.
 	start time.Time
 }
@@ -106,7 +84,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	// A whole second, so that records fall exactly on window boundaries.
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	clock := &fakeClock{now: now}
+	clock := clocktest.NewFake(now)
 	cfg := forgesim.Config{
 		Email: testEmail, Token: testToken,
 		Apps:             map[string][]string{testApp: {testEnv, "env-2"}},
@@ -142,6 +120,9 @@ func (h *harness) spec(env string) streamSpec {
 	}
 }
 
+// ceilingJitter takes no randomness out of a backoff: every wait is its ceiling, on every run.
+func ceilingJitter(d time.Duration) time.Duration { return d }
+
 func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	h.t.Helper()
 	settings := metadatatest.NewSettings(h.tel)
@@ -154,25 +135,33 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	require.NoError(h.t, err)
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: settings.ID, Transport: "http", ReceiverCreateSettings: settings})
 	require.NoError(h.t, err)
+	if h.budget == nil {
+		h.budget = budget.New(h.clock, 30)
+	}
+	if h.status == nil {
+		h.status = status.New(h.host)
+	}
+	tel := newStreamTelemetry(telemetry, spec.query.AppID, spec.query.EnvironmentID)
+	plan := window.Plan{
+		Max: maxWindow, Align: time.Millisecond, Delay: time.Minute, PollInterval: time.Minute,
+		InitialLookback: h.clock.Now().Sub(h.start), Retention: maxLookback, RetentionMargin: retentionMargin,
+	}
 	return &stream{
-		spec:            spec,
-		pollInterval:    time.Minute,
-		delay:           time.Minute,
-		initialLookback: h.clock.Now().Sub(h.start),
-		fetcher:         client,
-		decoder:         forgeapi.NewDecoder(spec.resource, forgeapi.Scope{Name: scopeName, Version: "test"}),
-		budget:          newRequestBudget(h.clock, 30),
-		store:           h.store,
-		consumer:        next,
-		obsrecv:         obsrecv,
-		telemetry:       telemetry,
-		status:          newStreamStatus(h.host),
-		clock:           h.clock,
-		logger:          settings.Logger,
-		transient:       transientBackoff,
-		refused:         refusedBackoff,
-		attrs: metric.WithAttributes(attribute.String("app_id", spec.query.AppID),
-			attribute.String("environment_id", spec.query.EnvironmentID)),
+		spec: spec,
+		walk: &window.Walk{Plan: plan, Clock: h.clock, Store: h.store, Key: spec.key, QueryHash: spec.queryHash,
+			Status: h.status, Observer: tel, Logger: settings.Logger},
+		caller: &retry.Caller{Clock: h.clock, Budget: h.budget, Transient: backoff.Transient, Refused: backoff.Refused,
+			Jitter: ceilingJitter, Retention: maxLookback, RetentionEdge: 2 * retentionMargin,
+			Status: h.status, Stream: spec.key, Observer: tel, Logger: settings.Logger},
+		handover: &retry.Handover{Clock: h.clock, Backoff: backoff.Transient, Jitter: ceilingJitter, Logger: settings.Logger},
+		fetcher:  client,
+		pool:     pages.NewPool(2),
+		scope:    forgeapi.Scope{Name: scopeName, Version: "test"},
+		consumer: next,
+		obsrecv:  obsrecv,
+		tel:      tel,
+		clock:    h.clock,
+		logger:   settings.Logger,
 	}
 }
 
@@ -180,10 +169,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 func (h *harness) runFor(s *stream, d time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h.clock.mu.Lock()
-	h.clock.stopAt = h.clock.now.Add(d)
-	h.clock.stop = cancel
-	h.clock.mu.Unlock()
+	h.clock.StopAt(h.clock.Now().Add(d), cancel)
 	s.run(ctx)
 }
 

@@ -5,17 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
@@ -23,14 +29,24 @@ import (
 // scopeName is the instrumentation scope of every record: the receiver's import path.
 const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver"
 
+const (
+	// maxWindow is the longest span the API serves in one query.
+	maxWindow = time.Hour
+	// retentionMargin keeps the oldest window safely inside the API's 14 days.
+	retentionMargin = 10 * time.Minute
+)
+
 // forgeReceiver owns one goroutine per stream.
 type forgeReceiver struct {
 	cfg      *Config
 	settings receiver.Settings
 	consumer consumer.Logs
-	clock    clock
-	// transient and refused pace retries; tests shorten them.
-	transient, refused backoffPolicy
+	// clock, jitter and the backoff policies pace everything; tests replace them.
+	clock              clock.Clock
+	jitter             backoff.Jitter
+	transient, refused backoff.Policy
+	// pool bounds the pages in flight across all streams.
+	pool *pages.Pool
 
 	telemetry     *metadata.TelemetryBuilder
 	storageClient storage.Client
@@ -40,8 +56,10 @@ type forgeReceiver struct {
 
 func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *forgeReceiver {
 	return &forgeReceiver{
-		cfg: cfg, settings: settings, consumer: next, clock: realClock{},
-		transient: transientBackoff, refused: refusedBackoff,
+		cfg: cfg, settings: settings, consumer: next,
+		clock: clock.Real{}, jitter: backoff.RandomJitter,
+		transient: backoff.Transient, refused: backoff.Refused,
+		pool: pages.NewPool(pages.DefaultSlots()),
 	}
 }
 
@@ -73,35 +91,44 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	status := newStreamStatus(host)
+	streamStatus := status.New(host)
 	scope := forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	budgets := map[string]*requestBudget{}
+	plan := window.Plan{
+		Max: maxWindow, Align: time.Millisecond,
+		Delay: r.cfg.Delay, PollInterval: r.cfg.PollInterval, InitialLookback: r.cfg.InitialLookback,
+		Retention: maxLookback, RetentionMargin: retentionMargin,
+	}
+	budgets := map[string]*budget.Budget{}
 	for _, spec := range streamSpecs(r.cfg) {
-		budget, ok := budgets[spec.query.AppID]
+		// The API counts requests per app: all of its streams share one budget.
+		appBudget, ok := budgets[spec.query.AppID]
 		if !ok {
-			budget = newRequestBudget(r.clock, r.cfg.RequestsPerMinute)
-			budgets[spec.query.AppID] = budget
+			appBudget = budget.New(r.clock, r.cfg.RequestsPerMinute)
+			budgets[spec.query.AppID] = appBudget
 		}
+		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
+			zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
+		tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
 		s := &stream{
-			spec:            spec,
-			pollInterval:    r.cfg.PollInterval,
-			delay:           r.cfg.Delay,
-			initialLookback: r.cfg.InitialLookback,
-			fetcher:         client,
-			decoder:         forgeapi.NewDecoder(spec.resource, scope),
-			budget:          budget,
-			store:           store,
-			consumer:        r.consumer,
-			obsrecv:         obsrecv,
-			telemetry:       r.telemetry,
-			status:          status,
-			clock:           r.clock,
-			transient:       r.transient,
-			refused:         r.refused,
-			logger: r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
-				zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key)),
-			attrs: metric.WithAttributes(attribute.String("app_id", spec.query.AppID),
-				attribute.String("environment_id", spec.query.EnvironmentID)),
+			spec: spec,
+			walk: &window.Walk{
+				Plan: plan, Clock: r.clock, Store: store, Key: spec.key, QueryHash: spec.queryHash,
+				Status: streamStatus, Observer: tel, Logger: logger,
+			},
+			caller: &retry.Caller{
+				Clock: r.clock, Budget: appBudget, Transient: r.transient, Refused: r.refused, Jitter: r.jitter,
+				Retention: maxLookback, RetentionEdge: 2 * retentionMargin,
+				Status: streamStatus, Stream: spec.key, Observer: tel, Logger: logger,
+			},
+			handover: &retry.Handover{Clock: r.clock, Backoff: r.transient, Jitter: r.jitter, Logger: logger},
+			fetcher:  client,
+			pool:     r.pool,
+			scope:    scope,
+			consumer: r.consumer,
+			obsrecv:  obsrecv,
+			tel:      tel,
+			clock:    r.clock,
+			logger:   logger,
 		}
 		r.wg.Add(1)
 		go func() {

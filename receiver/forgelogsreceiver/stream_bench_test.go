@@ -9,8 +9,9 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
 )
 
 // BenchmarkStreamWindow reads one 1-hour window of 200,000 records, 1,000 a page, through the
@@ -30,7 +31,7 @@ func BenchmarkStreamWindow(b *testing.B) {
 			delivered.Add(int64(logs.LogRecordCount()))
 			return nil
 		}))
-		s.budget = newRequestBudget(h.clock, 1_000_000)
+		s.caller.Budget = budget.New(h.clock, 1_000_000)
 
 		runtime.GC()
 		var before runtime.MemStats

@@ -19,8 +19,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
 )
 
 func TestStreamDeliversEveryRecordOnce(t *testing.T) {
@@ -179,7 +179,7 @@ func TestStreamResumesInsideAWindowAfterRestart(t *testing.T) {
 		}
 		return err
 	})
-	h.clock.stop = cancel
+	h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
 	h.newStream(spec, stopAfterThree).run(ctx)
 
 	state := h.committed(spec)
@@ -230,7 +230,7 @@ func TestStreamCrashBeforeCommitRedeliversAtMostOnePage(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		store := h.store
 		h.store = &crashingStore{Store: store, crashAt: crashAt, crash: cancel}
-		h.clock.stop = cancel
+		h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
 		h.newStream(spec, first).run(ctx)
 		h.store = store
 
@@ -279,7 +279,7 @@ func TestStreamStopsWhenItsCheckpointCannotBeRead(t *testing.T) {
 	assert.Empty(t, h.sim.Requests(), "never guesses a start")
 	assert.Zero(t, sink.LogRecordCount())
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusPermanentError}, h.host.statuses())
-	assert.Equal(t, 1, h.logs.FilterMessageSnippet("Cannot read the stream's checkpoint").Len())
+	assert.Equal(t, 1, h.logs.FilterMessageSnippet("Checkpoint unreadable").Len())
 }
 
 func TestStreamRereadsAWindowWhenItsFiltersChanged(t *testing.T) {
@@ -329,7 +329,7 @@ func TestStreamRetriesRefusalsSlowlyAndRecovers(t *testing.T) {
 	for i := 1; i < len(refusedAt); i++ {
 		assert.GreaterOrEqual(t, refusedAt[i].Sub(refusedAt[i-1]), 30*time.Second, "refusals are retried slowly")
 	}
-	refused := h.logs.FilterMessageSnippet("refused")
+	refused := h.logs.FilterMessageSnippet("API refused the request")
 	require.Equal(t, 3, refused.Len())
 	for _, entry := range refused.All() {
 		fields := entry.ContextMap()
@@ -389,7 +389,7 @@ func TestStreamEndsAWindowWhosePaginationLoops(t *testing.T) {
 	sink := &consumertest.LogsSink{}
 	spec := h.spec(testEnv)
 	ctx, cancel := context.WithCancel(context.Background())
-	h.clock.stop = cancel
+	h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
 	s := h.newStream(spec, sink)
 	state, err := s.readWindow(ctx, checkpoint.State{WindowStart: h.start, WindowEnd: h.start.Add(time.Hour)})
 	require.NoError(t, err)

@@ -1,10 +1,11 @@
 package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/wire"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,8 +16,7 @@ import (
 // answer from exhausting memory.
 const DefaultMaxBodyBytes = 64 << 20
 
-// Client fetches pages of the App logs API. It is safe for concurrent use; each caller passes its
-// own buffer so pages never share memory.
+// Client fetches pages of the App logs API. It is safe for concurrent use.
 type Client struct {
 	http         *http.Client
 	base         *url.URL
@@ -39,9 +39,11 @@ func NewClient(httpClient *http.Client, endpoint, email, token string, maxBodyBy
 	return &Client{http: httpClient, base: base, email: email, token: token, maxBodyBytes: maxBodyBytes, now: time.Now}, nil
 }
 
-// Fetch asks for one page of q, reading the body into buf (reset first). It returns the body on a
-// 200 and a *StatusError on any other status; transport errors are returned wrapped.
-func (c *Client) Fetch(ctx context.Context, q Query, cursor string, buf *bytes.Buffer) ([]byte, error) {
+// Fetch asks for one page of q. Once the answer's status is known, a 200's body is read into a
+// page slot taken from pool, which the caller releases after the page was delivered; any other
+// status is returned as an *apierror.StatusError without taking a slot. Transport errors are
+// returned wrapped.
+func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.Pool) (*pages.Slot, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, q.URL(c.base, cursor), http.NoBody)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
@@ -50,6 +52,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, buf *bytes.B
 	if c.email != "" {
 		req.SetBasicAuth(c.email, c.token)
 	}
+	wire.NoReplay(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// url.Error repeats the URL, which holds no secret: credentials travel in a header.
@@ -57,20 +60,25 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, buf *bytes.B
 	}
 	defer resp.Body.Close()
 
-	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBodyBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read response body: %w", err)
-	}
-	if n > c.maxBodyBytes {
-		return nil, fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
-	}
 	if resp.StatusCode != http.StatusOK {
+		reason, _ := io.ReadAll(io.LimitReader(resp.Body, apierror.MaxReasonBytes))
 		return nil, &apierror.StatusError{
 			StatusCode: resp.StatusCode,
-			Reason:     apierror.ReasonOf(buf.Bytes()),
+			Reason:     apierror.ReasonOf(reason),
 			RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 		}
 	}
-	return buf.Bytes(), nil
+	slot, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := slot.Buf.ReadFrom(io.LimitReader(resp.Body, c.maxBodyBytes+1))
+	if err == nil && n > c.maxBodyBytes {
+		err = fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
+	}
+	if err != nil {
+		slot.Release()
+		return nil, fmt.Errorf("read response body: %w", err)
+	}
+	return slot, nil
 }

@@ -1,10 +1,10 @@
 package forgeapi
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -72,6 +72,9 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, email string, maxBody
 
 var someQuery = Query{AppID: "app", EnvironmentID: "env", Start: time.Unix(0, 0), End: time.Unix(60, 0)}
 
+// testPool has room for every test's page; a page left unreleased shows as a later test blocking.
+var testPool = pages.NewPool(64)
+
 func TestFetchSendsBasicAuth(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
@@ -82,9 +85,10 @@ func TestFetchSendsBasicAuth(t *testing.T) {
 		assert.Equal(t, "application/json", r.Header.Get("Accept"))
 		_, _ = w.Write([]byte(`{"appLogs":[]}`))
 	}, "bot@example.com", 0)
-	body, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
+	slot, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"appLogs":[]}`, string(body))
+	assert.JSONEq(t, `{"appLogs":[]}`, slot.Buf.String())
+	slot.Release()
 }
 
 func TestFetchWithoutEmailLeavesAuthToTheHTTPClient(t *testing.T) {
@@ -92,7 +96,7 @@ func TestFetchWithoutEmailLeavesAuthToTheHTTPClient(t *testing.T) {
 		assert.Empty(t, r.Header.Get("Authorization"))
 		_, _ = w.Write([]byte(`{}`))
 	}, "", 0)
-	_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
+	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	require.NoError(t, err)
 }
 
@@ -122,7 +126,7 @@ func TestFetchMapsStatusCodes(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = w.Write([]byte(`{"message":"the reason"}`))
 			}, "bot@example.com", 0)
-			_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
+			_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 			se, ok := apierror.AsStatusError(err)
 			require.True(t, ok, "got %v", err)
 			assert.Equal(t, tt.status, se.StatusCode)
@@ -139,7 +143,7 @@ func TestFetchCapsTheBody(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"appLogs":[` + strings.Repeat(" ", 2048) + `]}`))
 	}, "bot@example.com", 1024)
-	_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
+	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	assert.ErrorIs(t, err, apierror.ErrBodyTooLarge)
 }
 
@@ -149,7 +153,7 @@ func TestFetchReportsTransportErrors(t *testing.T) {
 		require.NoError(t, err)
 		_ = conn.Close()
 	}, "bot@example.com", 0)
-	_, err := c.Fetch(context.Background(), someQuery, "", &bytes.Buffer{})
+	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	require.Error(t, err)
 	_, isStatus := apierror.AsStatusError(err)
 	assert.False(t, isStatus)
@@ -167,7 +171,7 @@ func TestFetchStopsWhenTheContextEnds(t *testing.T) {
 	defer close(release)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := c.Fetch(ctx, someQuery, "", &bytes.Buffer{})
+	_, err := c.Fetch(ctx, someQuery, "", testPool)
 	assert.True(t, errors.Is(err, context.DeadlineExceeded) || isTimeout(err), "got %v", err)
 }
 

@@ -1,6 +1,6 @@
 // Package checkpoint stores a stream's progress in a storage extension. The encoding is versioned
 // JSON: it outlives any one version of the receiver, so fields are only ever added.
-package checkpoint // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/checkpoint"
+package checkpoint // import "github.com/forgelogs/otelcol-forge/internal/checkpoint"
 
 import (
 	"context"
@@ -153,6 +153,7 @@ func (m *MemoryStore) Load(_ context.Context, key string) (State, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	state, ok := m.states[key]
+	state.Boundary = append([]uint64(nil), state.Boundary...)
 	return state, ok, nil
 }
 

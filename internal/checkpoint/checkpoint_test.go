@@ -13,17 +13,20 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
-var inProgress = State{
-	WindowStart:     time.Date(2024, 2, 13, 9, 0, 0, 0, time.UTC),
-	WindowEnd:       time.Date(2024, 2, 13, 10, 0, 0, 0, time.UTC),
-	Offset:          1500,
-	LastFingerprint: 0xdeadbeefcafe,
-	QueryHash:       42,
-	Boundary:        []uint64{7, 9},
+// inProgress returns a fresh state inside a window; each test gets its own slices.
+func inProgress() State {
+	return State{
+		WindowStart:     time.Date(2024, 2, 13, 9, 0, 0, 0, time.UTC),
+		WindowEnd:       time.Date(2024, 2, 13, 10, 0, 0, 0, time.UTC),
+		Offset:          1500,
+		LastFingerprint: 0xdeadbeefcafe,
+		QueryHash:       42,
+		Boundary:        []uint64{7, 9},
+	}
 }
 
 func TestMarshalRoundTrip(t *testing.T) {
-	for _, state := range []State{inProgress, {WindowStart: inProgress.WindowEnd}} {
+	for _, state := range []State{inProgress(), {WindowStart: inProgress().WindowEnd}} {
 		data, err := Marshal(state)
 		require.NoError(t, err)
 		got, err := Unmarshal(data)
@@ -34,7 +37,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 
 // The encoding is a data format that later versions must read: pin it.
 func TestEncodingIsStable(t *testing.T) {
-	data, err := Marshal(inProgress)
+	data, err := Marshal(inProgress())
 	require.NoError(t, err)
 	assert.Equal(t, `{"v":1,"start_ns":1707814800000000000,"end_ns":1707818400000000000,"offset":1500,"last_fp":244837814094590,"query":42,"boundary":[7,9]}`, string(data))
 }
@@ -61,12 +64,12 @@ func TestStorageStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, found)
 
-	require.NoError(t, store.Save(ctx, "stream/a/e/0", inProgress))
-	require.NoError(t, store.Save(ctx, "stream/a/e/1", State{WindowStart: inProgress.WindowEnd}))
+	require.NoError(t, store.Save(ctx, "stream/a/e/0", inProgress()))
+	require.NoError(t, store.Save(ctx, "stream/a/e/1", State{WindowStart: inProgress().WindowEnd}))
 	got, found, err := store.Load(ctx, "stream/a/e/0")
 	require.NoError(t, err)
 	assert.True(t, found)
-	assert.Equal(t, inProgress, got)
+	assert.Equal(t, inProgress(), got)
 }
 
 func TestStorageStoreCorruptValueIsAnError(t *testing.T) {
@@ -92,7 +95,7 @@ func TestStorageStoreReadErrorIsNotNotFound(t *testing.T) {
 	_, found, err := store.Load(context.Background(), "k")
 	assert.ErrorIs(t, err, broken)
 	assert.False(t, found)
-	assert.ErrorIs(t, store.Save(context.Background(), "k", inProgress), broken)
+	assert.ErrorIs(t, store.Save(context.Background(), "k", inProgress()), broken)
 }
 
 func TestMemoryStore(t *testing.T) {
@@ -101,7 +104,7 @@ func TestMemoryStore(t *testing.T) {
 	_, found, err := store.Load(ctx, "k")
 	require.NoError(t, err)
 	assert.False(t, found)
-	state := inProgress
+	state := inProgress()
 	require.NoError(t, store.Save(ctx, "k", state))
 	state.Boundary[0] = 99 // the store keeps its own copy
 	got, found, err := store.Load(ctx, "k")
@@ -114,7 +117,7 @@ func BenchmarkSaveLoad(b *testing.B) {
 	ctx := context.Background()
 	store := NewStorageStore(newClient())
 	for b.Loop() {
-		_ = store.Save(ctx, "k", inProgress)
+		_ = store.Save(ctx, "k", inProgress())
 		_, _, _ = store.Load(ctx, "k")
 	}
 }

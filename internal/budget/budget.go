@@ -1,0 +1,85 @@
+// Package budget keeps the API's request allowance: a number of requests per minute shared by
+// every caller of one key (an app for the logs API, an account for the metrics API), and the
+// pause a 429 imposes on all of them.
+package budget // import "github.com/forgelogs/otelcol-forge/internal/budget"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/forgelogs/otelcol-forge/internal/clock"
+)
+
+// Budget is the allowance of one key. Each request that reaches the API takes one slot, whoever
+// sent it.
+type Budget struct {
+	clock   clock.Clock
+	limiter *rate.Limiter
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+}
+
+// New returns a budget of perMinute requests in any 60-second span.
+func New(c clock.Clock, perMinute int) *Budget {
+	// A burst of one spaces requests evenly, so no 60-second span holds more than perMinute of
+	// them. The 2% slack absorbs scheduling delays between a reservation and the request leaving.
+	interval := time.Minute / time.Duration(perMinute)
+	interval += interval / 50
+	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1)}
+}
+
+// Wait blocks until one more request may be sent and returns how long it waited. Reservations
+// are served in order, so the callers of one key take turns.
+func (b *Budget) Wait(ctx context.Context) (time.Duration, error) {
+	start := b.clock.Now()
+	if err := b.waitForPause(ctx); err != nil {
+		return b.clock.Now().Sub(start), err
+	}
+	now := b.clock.Now()
+	r := b.limiter.ReserveN(now, 1)
+	if err := b.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(b.clock.Now())
+		return b.clock.Now().Sub(start), err
+	}
+	// A 429 seen by another caller while this one waited pauses it too.
+	err := b.waitForPause(ctx)
+	return b.clock.Now().Sub(start), err
+}
+
+// Charge takes n slots for requests that reached the API without Wait, such as a re-send that
+// the HTTP client made on its own. Later callers wait for them.
+func (b *Budget) Charge(n int) {
+	now := b.clock.Now()
+	for range n {
+		// One at a time: a reservation larger than the burst of one would be refused.
+		b.limiter.ReserveN(now, 1)
+	}
+}
+
+// Pause stops every caller from sending until d from now, as a 429 asks.
+func (b *Budget) Pause(d time.Duration) {
+	until := b.clock.Now().Add(d)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until.After(b.pausedUntil) {
+		b.pausedUntil = until
+	}
+}
+
+func (b *Budget) waitForPause(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		wait := b.pausedUntil.Sub(b.clock.Now())
+		b.mu.Unlock()
+		if wait <= 0 {
+			return ctx.Err()
+		}
+		if err := b.clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}

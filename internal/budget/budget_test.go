@@ -1,0 +1,108 @@
+package budget
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+)
+
+// MaxInAnyMinute returns the most of times (sorted) that fall in any 60-second span.
+func maxInAnyMinute(times []time.Time) int {
+	most, first := 0, 0
+	for last := range times {
+		for times[last].Sub(times[first]) >= time.Minute {
+			first++
+		}
+		most = max(most, last-first+1)
+	}
+	return most
+}
+
+var epoch = time.Unix(1_700_000_000, 0)
+
+func TestBudgetNeverExceedsItsRateInAnyMinute(t *testing.T) {
+	for _, perMinute := range []int{1, 7, 30} {
+		clock := clocktest.NewFake(epoch)
+		b := New(clock, perMinute)
+		var times []time.Time
+		for range 10 * perMinute {
+			_, err := b.Wait(context.Background())
+			require.NoError(t, err)
+			times = append(times, clock.Now())
+		}
+		assert.Equal(t, perMinute, maxInAnyMinute(times), "per minute %d", perMinute)
+	}
+}
+
+func TestBudgetChargeDelaysLaterCallers(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	b := New(clock, 30)
+	_, err := b.Wait(context.Background())
+	require.NoError(t, err)
+	b.Charge(2) // two re-sends that reached the API without asking
+	waited, err := b.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 3*(2*time.Second+40*time.Millisecond), waited, "the next request waits for three slots")
+}
+
+func TestBudgetPauseHoldsEveryCaller(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	b := New(clock, 30)
+	b.Pause(45 * time.Second)
+	b.Pause(10 * time.Second) // a shorter pause never shortens a longer one
+	waited, err := b.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 45*time.Second, waited)
+	assert.Equal(t, epoch.Add(45*time.Second), clock.Now())
+}
+
+func TestBudgetWaitEndsWithItsContext(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	b := New(clock, 1)
+	_, err := b.Wait(context.Background())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	clock.StopAt(epoch.Add(10*time.Second), cancel)
+	_, err = b.Wait(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	// The cancelled reservation was given back: the next caller is not pushed a further minute out.
+	assert.Less(t, b.limiter.ReserveN(clock.Now(), 1).DelayFrom(clock.Now()), 62*time.Second)
+}
+
+// Callers of one budget take turns: one that always has a request waiting does not starve another.
+func TestBudgetStarvesNoCaller(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	clock.SetParticipants(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock.StopAt(epoch.Add(10*time.Minute), cancel)
+	b := New(clock, 30)
+	var mu sync.Mutex
+	var times []time.Time
+	counts := [2]int{}
+	var wg sync.WaitGroup
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := b.Wait(ctx); err != nil {
+					return
+				}
+				mu.Lock()
+				counts[i]++
+				times = append(times, clock.Now())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, maxInAnyMinute(times), 30)
+	assert.InDelta(t, counts[0], counts[1], 1, "turns alternate: %v", counts)
+}

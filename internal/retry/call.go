@@ -1,0 +1,106 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/clock"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/wire"
+)
+
+// ErrExpired ends a call whose window the API refuses as older than its 14 days.
+var ErrExpired = errors.New("the API refused a window at the edge of its 14-day limit")
+
+// Observer receives a receiver's measurements of its calls.
+type Observer interface {
+	// Requests counts n requests that reached the API and got status (0: no answer).
+	Requests(ctx context.Context, status, n int)
+	// RateLimitWait adds time spent waiting for the budget or a 429 pause.
+	RateLimitWait(ctx context.Context, d time.Duration)
+}
+
+// Caller runs one stream's requests: each attempt takes a slot of the budget, failures are
+// classified, waited for, logged and reported, and every request that reached the API is counted.
+type Caller struct {
+	Clock     clock.Clock
+	Budget    *budget.Budget
+	Transient backoff.Policy
+	Refused   backoff.Policy
+	Jitter    backoff.Jitter
+	// Retention is the API's limit; a 400 for a window that starts within RetentionEdge of it
+	// ends the call with ErrExpired.
+	Retention     time.Duration
+	RetentionEdge time.Duration
+	Status        *status.Streams
+	// Stream names the caller in status reports.
+	Stream   string
+	Observer Observer
+	Logger   *zap.Logger
+}
+
+// Do calls try until it succeeds, ctx ends (its error is returned), or the API refuses windowStart
+// as too old (ErrExpired). try must send at most one request of its own; re-sends that net/http
+// makes anyway are counted and charged to the budget.
+func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context.Context) error, fields ...zap.Field) error {
+	failures := newClassifier(c.Transient, c.Refused, c.Jitter)
+	for {
+		waited, err := c.Budget.Wait(ctx)
+		c.Observer.RateLimitWait(ctx, waited)
+		if err != nil {
+			return err
+		}
+		traced, sent := wire.Count(ctx)
+		err = try(traced)
+		c.count(ctx, sent.Written(), err)
+		if err == nil {
+			c.Status.Recovered(c.Stream)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		atEdge := windowStart.Before(c.Clock.Now().Add(-c.Retention + c.RetentionEdge))
+		d := failures.classify(err, atEdge)
+		fields := append(slices.Clip(fields), zap.Error(err))
+		switch d.Kind {
+		case Expired:
+			c.Logger.Warn("API refused a window at the 14-day edge; moving the stream inside the limit", fields...)
+			return ErrExpired
+		case Throttled:
+			// The limit is per budget: every stream that shares it waits, not just this one.
+			c.Budget.Pause(d.Wait)
+			c.Logger.Info("API rate-limited the budget; pausing all of its streams", append(fields, zap.Duration("pause", d.Wait))...)
+			continue
+		case Refused:
+			se, _ := apierror.AsStatusError(err)
+			c.Status.Refused(c.Stream, err)
+			c.Logger.Error("API refused the request; retrying slowly until the token, permission or configuration is fixed",
+				append(fields, zap.Int("status", se.StatusCode), zap.String("reason", se.Reason), zap.Duration("retry_in", d.Wait))...)
+		default:
+			c.Logger.Warn("Request failed; retrying", append(fields, zap.Duration("retry_in", d.Wait))...)
+		}
+		if err := c.Clock.Sleep(ctx, d.Wait); err != nil {
+			return err
+		}
+	}
+}
+
+// count records what reached the API: every written request but the last got no answer.
+func (c *Caller) count(ctx context.Context, written int, err error) {
+	if written == 0 {
+		return
+	}
+	if written > 1 {
+		c.Budget.Charge(written - 1)
+		c.Observer.Requests(ctx, 0, written-1)
+	}
+	c.Observer.Requests(ctx, apierror.StatusCode(err), 1)
+}

@@ -1,0 +1,64 @@
+// Package window walks a stream through time: windows [start, end) no longer than the API
+// serves, back to back while behind, one per poll once caught up, never older than the API
+// keeps, with the checkpoint committed after the pipeline accepted each window's data.
+package window // import "github.com/forgelogs/otelcol-forge/internal/window"
+
+import "time"
+
+// Plan is the shape of a stream's windows.
+type Plan struct {
+	// Max is the longest window the API serves in one query.
+	Max time.Duration
+	// Align makes window bounds multiples of it (the API's date precision, or whole minutes).
+	Align time.Duration
+	// Delay keeps windows this far behind now, so that data the API ingests late is not missed.
+	Delay time.Duration
+	// PollInterval is the pause between windows once caught up.
+	PollInterval time.Duration
+	// InitialLookback is where a stream without checkpoint starts.
+	InitialLookback time.Duration
+	// Retention is how far back the API serves.
+	Retention time.Duration
+	// RetentionMargin keeps the oldest window safely inside Retention, so a request never reaches
+	// the API after its start has aged past the limit.
+	RetentionMargin time.Duration
+}
+
+// First is where a stream without checkpoint starts.
+func (p Plan) First(now time.Time) time.Time {
+	return now.Add(-p.InitialLookback).Truncate(p.Align)
+}
+
+// Oldest is the oldest start the API accepts now, with the margin.
+func (p Plan) Oldest(now time.Time) time.Time {
+	return ceil(now.Add(-p.Retention+p.RetentionMargin), p.Align)
+}
+
+// AfterExpiry is where to go when the API refused a window as too old although the clock said
+// it was not: one whole window inside the limit, so that the clocks need not agree closely.
+func (p Plan) AfterExpiry(now time.Time) time.Time {
+	return ceil(now.Add(-p.Retention+p.Max), p.Align)
+}
+
+// End returns the end of the window that starts at start: end = min(start + Max, now - Delay).
+// ok is false when that window would be empty: the stream has caught up.
+func (p Plan) End(start, now time.Time) (end time.Time, ok bool) {
+	end = start.Add(p.Max)
+	if horizon := now.Add(-p.Delay).Truncate(p.Align); horizon.Before(end) {
+		end = horizon
+	}
+	return end, end.After(start)
+}
+
+// Behind reports whether a whole window is already waiting at start, so the next one follows
+// at once instead of after PollInterval.
+func (p Plan) Behind(start, now time.Time) bool {
+	return !start.Add(p.Max).After(now.Add(-p.Delay))
+}
+
+func ceil(t time.Time, align time.Duration) time.Time {
+	if down := t.Truncate(align); down.Before(t) {
+		return down.Add(align)
+	}
+	return t
+}

@@ -1,0 +1,124 @@
+package window
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock"
+	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+)
+
+// ReadFunc delivers the data of state's window (resuming inside it when state is in progress)
+// and returns the state of the next window once the pipeline accepted all of it. It returns
+// ctx's error when ctx ends, or retry.ErrExpired when the API refuses the window as too old.
+type ReadFunc func(ctx context.Context, state checkpoint.State) (checkpoint.State, error)
+
+// Observer receives a walk's measurements.
+type Observer interface {
+	// Lag records how far the committed position is behind now.
+	Lag(ctx context.Context, lag time.Duration)
+	// Skipped adds a span abandoned to the API's retention limit.
+	Skipped(ctx context.Context, span time.Duration)
+}
+
+// Walk moves one stream through time and keeps its checkpoint.
+type Walk struct {
+	Plan  Plan
+	Clock clock.Clock
+	Store checkpoint.Store
+	// Key names the stream's checkpoint.
+	Key string
+	// QueryHash identifies the stream's filters; a position inside a window means nothing for
+	// another query.
+	QueryHash uint64
+	Status    *status.Streams
+	Observer  Observer
+	Logger    *zap.Logger
+}
+
+// Run walks until ctx ends. It never returns on its own, except when the checkpoint cannot be
+// read: resuming from a guess would lose or repeat data.
+func (w *Walk) Run(ctx context.Context, read ReadFunc) {
+	state, err := w.load(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.Logger.Error("Checkpoint unreadable; stream stopped so that it neither loses nor repeats data. Fix the storage and restart the collector.", zap.Error(err))
+			w.Status.Stopped(w.Key, err)
+		}
+		return
+	}
+	for ctx.Err() == nil {
+		if oldest := w.Plan.Oldest(w.Clock.Now()); state.WindowStart.Before(oldest) {
+			state = w.skipTo(ctx, state, oldest)
+		}
+		if !state.InProgress() {
+			end, ok := w.Plan.End(state.WindowStart, w.Clock.Now())
+			if !ok {
+				w.Observer.Lag(ctx, w.Clock.Now().Sub(state.WindowStart))
+				_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
+				continue
+			}
+			state.WindowEnd, state.QueryHash = end, w.QueryHash
+		}
+		next, err := read(ctx, state)
+		switch {
+		case errors.Is(err, retry.ErrExpired):
+			state = w.skipTo(ctx, state, w.Plan.AfterExpiry(w.Clock.Now()))
+			continue
+		case err != nil:
+			continue // ctx ended: the loop ends.
+		}
+		w.Commit(ctx, next)
+		state = next
+		w.Observer.Lag(ctx, w.Clock.Now().Sub(state.WindowStart))
+		if !w.Plan.Behind(state.WindowStart, w.Clock.Now()) {
+			_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
+		}
+	}
+}
+
+func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
+	state, found, err := w.Store.Load(ctx, w.Key)
+	if err != nil {
+		return checkpoint.State{}, err
+	}
+	if !found {
+		start := w.Plan.First(w.Clock.Now())
+		w.Logger.Info("No checkpoint; starting at initial_lookback", zap.Time("start", start))
+		return checkpoint.State{WindowStart: start}, nil
+	}
+	if state.InProgress() && state.QueryHash != w.QueryHash {
+		// Re-reading the window from its start may repeat data that matches both the old and the
+		// new filters, which is better than skipping data that only the new filters select.
+		w.Logger.Warn("Filters or sites changed in the middle of a window; re-reading it from its start",
+			zap.Time("window_start", state.WindowStart), zap.Time("window_end", state.WindowEnd))
+		state = checkpoint.State{WindowStart: state.WindowStart, Boundary: state.Boundary}
+	}
+	w.Logger.Info("Resuming from checkpoint", zap.Time("window_start", state.WindowStart), zap.Int("offset", state.Offset))
+	return state, nil
+}
+
+// skipTo abandons everything before start, which the API no longer serves, saying so.
+func (w *Walk) skipTo(ctx context.Context, state checkpoint.State, start time.Time) checkpoint.State {
+	skipped := start.Sub(state.WindowStart)
+	w.Logger.Warn("Skipping data older than the API's 14-day limit; it can no longer be read",
+		zap.Time("skipped_from", state.WindowStart), zap.Time("skipped_to", start), zap.Duration("skipped", skipped))
+	w.Observer.Skipped(ctx, skipped)
+	next := checkpoint.State{WindowStart: start}
+	w.Commit(ctx, next)
+	return next
+}
+
+// Commit saves state. Callers commit only what the pipeline accepted. A failed write is logged
+// and the stream goes on: the data is delivered, and the next commit carries the progress.
+func (w *Walk) Commit(ctx context.Context, state checkpoint.State) {
+	// Progress the pipeline accepted is committed even while shutting down.
+	if err := w.Store.Save(context.WithoutCancel(ctx), w.Key, state); err != nil {
+		w.Logger.Error("Checkpoint not written; a restart now would repeat data", zap.Error(err))
+	}
+}
