@@ -41,4 +41,3 @@ func (h *Handover) Deliver(ctx context.Context, consume func(ctx context.Context
 		}
 	}
 }
-

@@ -1,0 +1,316 @@
+package retry
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/wire"
+)
+
+var epoch = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// answer is what the scripted API says to one request.
+type answer struct {
+	status     int
+	retryAfter string
+}
+
+// scriptedAPI answers requests from a script, then 200s, and logs when each arrived.
+type scriptedAPI struct {
+	*httptest.Server
+	clock  *clocktest.Fake
+	mu     sync.Mutex
+	script []answer
+	times  []time.Time
+}
+
+func newScriptedAPI(t *testing.T, clock *clocktest.Fake, script ...answer) *scriptedAPI {
+	api := &scriptedAPI{clock: clock, script: script}
+	api.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		api.mu.Lock()
+		api.times = append(api.times, clock.Now())
+		a := answer{status: http.StatusOK}
+		if len(api.script) > 0 {
+			a, api.script = api.script[0], api.script[1:]
+		}
+		api.mu.Unlock()
+		if a.retryAfter != "" {
+			w.Header().Set("Retry-After", a.retryAfter)
+		}
+		w.WriteHeader(a.status)
+		_, _ = w.Write([]byte(`{"message":"scripted"}`))
+	}))
+	t.Cleanup(api.Close)
+	return api
+}
+
+func (a *scriptedAPI) gaps() []time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var gaps []time.Duration
+	for i := 1; i < len(a.times); i++ {
+		gaps = append(gaps, a.times[i].Sub(a.times[i-1]))
+	}
+	return gaps
+}
+
+// recordingObserver keeps what a Caller measured.
+type recordingObserver struct {
+	mu       sync.Mutex
+	statuses []int
+	waited   time.Duration
+}
+
+func (o *recordingObserver) Requests(_ context.Context, status, n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for range n {
+		o.statuses = append(o.statuses, status)
+	}
+}
+
+func (o *recordingObserver) RateLimitWait(_ context.Context, d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waited += d
+}
+
+type statusHost struct {
+	component.Host
+	mu       sync.Mutex
+	statuses []componentstatus.Status
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.statuses = append(h.statuses, ev.Status())
+}
+
+type fixture struct {
+	clock    *clocktest.Fake
+	caller   *Caller
+	observer *recordingObserver
+	host     *statusHost
+	logs     *observer.ObservedLogs
+}
+
+func newFixture(perMinute int) *fixture {
+	clock := clocktest.NewFake(epoch)
+	core, logs := observer.New(zap.DebugLevel)
+	f := &fixture{clock: clock, observer: &recordingObserver{}, host: &statusHost{Host: componenttest.NewNopHost()}, logs: logs}
+	f.caller = &Caller{
+		Clock: clock, Budget: budget.New(clock, perMinute), Transient: backoff.Transient, Refused: backoff.Refused,
+		Jitter: ceiling, Retention: 14 * 24 * time.Hour, RetentionEdge: 20 * time.Minute,
+		Status: status.New(f.host), Stream: "s", Observer: f.observer, Logger: zap.New(core),
+	}
+	return f
+}
+
+// get is a try that sends one GET as the receivers do.
+func get(client *http.Client, url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+		if err != nil {
+			return err
+		}
+		wire.NoReplay(req)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.ReasonOf(body), RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), epoch)}
+		}
+		return nil
+	}
+}
+
+func (f *fixture) do(t *testing.T, api *scriptedAPI) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.clock.StopAt(epoch.Add(time.Hour), cancel)
+	return f.caller.Do(ctx, epoch.Add(-time.Hour), get(api.Client(), api.URL))
+}
+
+func TestCallBacksOffOnServerErrors(t *testing.T) {
+	f := newFixture(6000) // a budget that never binds: the waits are the backoff's
+	api := newScriptedAPI(t, f.clock, answer{status: 500}, answer{status: 502}, answer{status: 503})
+	require.NoError(t, f.do(t, api))
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, api.gaps())
+	assert.Equal(t, []int{500, 502, 503, 200}, f.observer.statuses)
+}
+
+func TestCallBacksOffOn429WithoutRetryAfter(t *testing.T) {
+	f := newFixture(6000)
+	api := newScriptedAPI(t, f.clock, answer{status: 429}, answer{status: 429})
+	require.NoError(t, f.do(t, api))
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, api.gaps())
+	assert.Equal(t, 3*time.Second, f.observer.waited, "a 429's pause is time waited on the rate limit")
+}
+
+func TestCallHonoursRetryAfter(t *testing.T) {
+	f := newFixture(6000)
+	api := newScriptedAPI(t, f.clock, answer{status: 429, retryAfter: "45"})
+	require.NoError(t, f.do(t, api))
+	assert.Equal(t, []time.Duration{45 * time.Second}, api.gaps())
+}
+
+// Retries draw from the budget like first attempts: with a backoff shorter than the budget's
+// spacing, the budget decides.
+func TestCallRetriesTakeTheirTurnInTheBudget(t *testing.T) {
+	f := newFixture(30)
+	api := newScriptedAPI(t, f.clock, answer{status: 500}, answer{status: 500})
+	require.NoError(t, f.do(t, api))
+	for _, gap := range api.gaps() {
+		assert.GreaterOrEqual(t, gap, 2*time.Second, "not the backoff's 1s and 2s")
+	}
+}
+
+// A 429 pauses the whole budget: another caller that shares it waits as long.
+func TestCall429PausesEveryCallerOfTheBudget(t *testing.T) {
+	f := newFixture(6000)
+	throttled := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			w.Header().Set("Retry-After", "45")
+			w.WriteHeader(http.StatusTooManyRequests)
+			defer close(throttled)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f.clock.SetParticipants(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.clock.StopAt(epoch.Add(time.Hour), cancel)
+
+	done := make(chan error)
+	go func() {
+		err := f.caller.Do(ctx, epoch, get(srv.Client(), srv.URL))
+		f.clock.SetParticipants(1) // this caller no longer holds time
+		done <- err
+	}()
+	<-throttled
+	// Let the 429's pause be recorded before the other caller asks.
+	for f.clock.Sleeps() < 1 {
+		runtime.Gosched() // until the throttled caller sleeps
+	}
+	waited, err := f.caller.Budget.Wait(ctx)
+	f.clock.SetParticipants(1) // nor does this one
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, waited, 45*time.Second, "the other caller waits out the pause too")
+	assert.Less(t, waited, 46*time.Second)
+	require.NoError(t, <-done)
+}
+
+func TestCallRetriesRefusalsSlowlyAndReportsThem(t *testing.T) {
+	f := newFixture(30)
+	api := newScriptedAPI(t, f.clock, answer{status: 401}, answer{status: 403})
+	require.NoError(t, f.do(t, api))
+	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute}, api.gaps())
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK}, f.host.statuses)
+	refused := f.logs.FilterMessageSnippet("API refused the request").All()
+	require.Len(t, refused, 2)
+	assert.EqualValues(t, 401, refused[0].ContextMap()["status"])
+	assert.Equal(t, "{\"message\":\"scripted\"}", refused[0].ContextMap()["reason"])
+}
+
+func TestCallEndsWithErrExpiredFor400AtTheRetentionEdge(t *testing.T) {
+	f := newFixture(30)
+	api := newScriptedAPI(t, f.clock, answer{status: 400})
+	ctx := context.Background()
+	edge := epoch.Add(-14*24*time.Hour + 10*time.Minute)
+	err := f.caller.Do(ctx, edge, get(api.Client(), api.URL))
+	require.ErrorIs(t, err, ErrExpired)
+	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len())
+}
+
+func TestCallEndsWithItsContext(t *testing.T) {
+	f := newFixture(30)
+	api := newScriptedAPI(t, f.clock, answer{status: 500}, answer{status: 500}, answer{status: 500})
+	ctx, cancel := context.WithCancel(context.Background())
+	f.clock.StopAt(epoch.Add(2*time.Second), cancel)
+	err := f.caller.Do(ctx, epoch, get(api.Client(), api.URL))
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+type connKey struct{}
+
+// A server that closes some reused connections right after reading the request, with the
+// budget saturated: what it received never exceeds the budget in any 60-second span, and the
+// receiver's count equals it.
+func TestCallBudgetHoldsOnTheWireWhenConnectionsClose(t *testing.T) {
+	f := newFixture(30)
+	var mu sync.Mutex
+	var received []time.Time
+	var n atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		received = append(received, f.clock.Now())
+		mu.Unlock()
+		reused := r.Context().Value(connKey{}).(*atomic.Int64).Add(1) > 1
+		if n.Add(1)%7 == 0 && reused {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+	}))
+	srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, &atomic.Int64{})
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.clock.StopAt(epoch.Add(10*time.Minute), cancel)
+	client := srv.Client()
+	for ctx.Err() == nil {
+		_ = f.caller.Do(ctx, epoch, get(client, srv.URL))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Greater(t, len(received), 250, "the budget was saturated")
+	assert.LessOrEqual(t, maxInAnyMinute(received), 30)
+	assert.Len(t, f.observer.statuses, len(received), "every request the API received is counted")
+	assert.Contains(t, f.observer.statuses, 0, "closed connections count as requests without answer")
+}
+
+func maxInAnyMinute(times []time.Time) int {
+	most, first := 0, 0
+	for last := range times {
+		for times[last].Sub(times[first]) >= time.Minute {
+			first++
+		}
+		most = max(most, last-first+1)
+	}
+	return most
+}

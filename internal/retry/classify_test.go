@@ -1,0 +1,58 @@
+package retry
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+)
+
+func ceiling(d time.Duration) time.Duration { return d }
+
+func TestClassify(t *testing.T) {
+	status := func(code int) error { return &apierror.StatusError{StatusCode: code} }
+	tests := []struct {
+		name   string
+		err    error
+		atEdge bool
+		want   []Decision // for the same error repeated
+	}{
+		{"429 with Retry-After", &apierror.StatusError{StatusCode: 429, RetryAfter: 45 * time.Second}, false,
+			[]Decision{{Throttled, 45 * time.Second}, {Throttled, 45 * time.Second}}},
+		{"429 without Retry-After backs off", status(429), false,
+			[]Decision{{Throttled, time.Second}, {Throttled, 2 * time.Second}, {Throttled, 4 * time.Second}}},
+		{"500", status(500), false, []Decision{{Transient, time.Second}, {Transient, 2 * time.Second}}},
+		{"503", status(503), false, []Decision{{Transient, time.Second}}},
+		{"timeout", fmt.Errorf("get: %w", errors.New("context deadline exceeded")), false, []Decision{{Transient, time.Second}}},
+		{"bad body", &apierror.BadBodyError{Err: errors.New("truncated")}, false, []Decision{{Transient, time.Second}}},
+		{"401", status(401), false, []Decision{{Refused, time.Minute}, {Refused, 2 * time.Minute}, {Refused, 4 * time.Minute}, {Refused, 5 * time.Minute}}},
+		{"403", status(403), false, []Decision{{Refused, time.Minute}}},
+		{"404", status(404), false, []Decision{{Refused, time.Minute}}},
+		{"400", status(400), false, []Decision{{Refused, time.Minute}}},
+		{"400 at the 14-day edge", status(400), true, []Decision{{Kind: Expired}}},
+		{"401 at the 14-day edge is still refused", status(401), true, []Decision{{Refused, time.Minute}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClassifier(backoff.Transient, backoff.Refused, ceiling)
+			var got []Decision
+			for range tt.want {
+				got = append(got, c.classify(tt.err, tt.atEdge))
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestStatusCode(t *testing.T) {
+	assert.Equal(t, http.StatusOK, apierror.StatusCode(nil))
+	assert.Equal(t, http.StatusOK, apierror.StatusCode(&apierror.BadBodyError{Err: errors.New("x")}))
+	assert.Equal(t, 503, apierror.StatusCode(fmt.Errorf("w: %w", &apierror.StatusError{StatusCode: 503})))
+	assert.Equal(t, 0, apierror.StatusCode(errors.New("connection reset")))
+}
