@@ -66,28 +66,32 @@ func FuzzDecode(f *testing.F) {
 func forEachPoint(rm pmetric.ResourceMetrics, fn func(pcommon.Map, pcommon.Timestamp)) {
 	ms := rm.ScopeMetrics().At(0).Metrics()
 	for i := 0; i < ms.Len(); i++ {
-		m := ms.At(i)
-		switch m.Type() {
-		case pmetric.MetricTypeGauge:
-			for j := 0; j < m.Gauge().DataPoints().Len(); j++ {
-				fn(m.Gauge().DataPoints().At(j).Attributes(), m.Gauge().DataPoints().At(j).Timestamp())
-			}
-		case pmetric.MetricTypeSum:
-			for j := 0; j < m.Sum().DataPoints().Len(); j++ {
-				fn(m.Sum().DataPoints().At(j).Attributes(), m.Sum().DataPoints().At(j).Timestamp())
-			}
-		case pmetric.MetricTypeHistogram:
-			for j := 0; j < m.Histogram().DataPoints().Len(); j++ {
-				fn(m.Histogram().DataPoints().At(j).Attributes(), m.Histogram().DataPoints().At(j).Timestamp())
-			}
-		case pmetric.MetricTypeExponentialHistogram:
-			for j := 0; j < m.ExponentialHistogram().DataPoints().Len(); j++ {
-				fn(m.ExponentialHistogram().DataPoints().At(j).Attributes(), m.ExponentialHistogram().DataPoints().At(j).Timestamp())
-			}
-		case pmetric.MetricTypeSummary:
-			for j := 0; j < m.Summary().DataPoints().Len(); j++ {
-				fn(m.Summary().DataPoints().At(j).Attributes(), m.Summary().DataPoints().At(j).Timestamp())
-			}
+		pointsOf(ms.At(i), fn)
+	}
+}
+
+// pointsOf calls fn with the attributes and time of each data point of m, whatever its type.
+func pointsOf(m pmetric.Metric, fn func(pcommon.Map, pcommon.Timestamp)) {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		for j := 0; j < m.Gauge().DataPoints().Len(); j++ {
+			fn(m.Gauge().DataPoints().At(j).Attributes(), m.Gauge().DataPoints().At(j).Timestamp())
+		}
+	case pmetric.MetricTypeSum:
+		for j := 0; j < m.Sum().DataPoints().Len(); j++ {
+			fn(m.Sum().DataPoints().At(j).Attributes(), m.Sum().DataPoints().At(j).Timestamp())
+		}
+	case pmetric.MetricTypeHistogram:
+		for j := 0; j < m.Histogram().DataPoints().Len(); j++ {
+			fn(m.Histogram().DataPoints().At(j).Attributes(), m.Histogram().DataPoints().At(j).Timestamp())
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		for j := 0; j < m.ExponentialHistogram().DataPoints().Len(); j++ {
+			fn(m.ExponentialHistogram().DataPoints().At(j).Attributes(), m.ExponentialHistogram().DataPoints().At(j).Timestamp())
+		}
+	case pmetric.MetricTypeSummary:
+		for j := 0; j < m.Summary().DataPoints().Len(); j++ {
+			fn(m.Summary().DataPoints().At(j).Attributes(), m.Summary().DataPoints().At(j).Timestamp())
 		}
 	}
 }
