@@ -1,5 +1,5 @@
-// Command forgeapi-sim serves a simulated Atlassian Forge App logs API on loopback, for trying the
-// collector without an Atlassian account and for testing it under faults.
+// Command forgeapi-sim serves simulated Atlassian Forge App logs and App metrics APIs on loopback,
+// for trying the collector without an Atlassian account and for testing it under faults.
 package main
 
 import (
@@ -22,12 +22,15 @@ func main() {
 	cfg := forgesim.DefaultConfig()
 	addr := flag.String("addr", "127.0.0.1:8089", "listen address")
 	apps := flag.String("apps", "sim-app:sim-env", "apps and their environments: app1:env1,env2;app2:env3")
-	backlog := flag.Duration("backlog", 24*time.Hour, "how far back records start")
+	backlog := flag.Duration("backlog", 24*time.Hour, "how far back records and metric points start")
 	flag.StringVar(&cfg.Email, "email", cfg.Email, "Basic auth user")
 	flag.StringVar(&cfg.Token, "token", cfg.Token, "Basic auth API token")
 	flag.Float64Var(&cfg.RecordsPerSecond, "rate", cfg.RecordsPerSecond, "records per second per environment")
 	flag.IntVar(&cfg.PageSize, "page-size", cfg.PageSize, "records per page")
-	flag.IntVar(&cfg.RequestsPerMinute, "rpm", cfg.RequestsPerMinute, "requests per minute per app before 429; 0 for no limit")
+	flag.IntVar(&cfg.RequestsPerMinute, "rpm", cfg.RequestsPerMinute, "logs requests per minute per app before 429; 0 for no limit")
+	flag.IntVar(&cfg.MetricsRequestsPerMinute, "metrics-rpm", cfg.MetricsRequestsPerMinute, "metrics requests per minute per account before 429; 0 for no limit")
+	accounts := flag.String("accounts", "", "further accounts accepted by both APIs: email1:token1,email2:token2")
+	// The fault flags apply to both APIs.
 	flag.Float64Var(&cfg.Faults.ServerErrorRate, "fail-rate", 0, "share of requests answered 500")
 	flag.Float64Var(&cfg.Faults.ThrottleRate, "throttle-rate", 0, "share of requests answered 429 with Retry-After")
 	flag.Float64Var(&cfg.Faults.ThrottleNoRetryAfterRate, "throttle-bare-rate", 0, "share of requests answered 429 without Retry-After")
@@ -44,6 +47,9 @@ func main() {
 		log.Fatalf("-apps: %v", err)
 	}
 	cfg.Apps = parsed
+	if cfg.Accounts, err = parseAccounts(*accounts); err != nil {
+		log.Fatalf("-accounts: %v", err)
+	}
 	cfg.Origin = time.Now().Add(-*backlog)
 
 	srv := &http.Server{Addr: *addr, Handler: forgesim.New(cfg), ReadHeaderTimeout: 10 * time.Second}
@@ -55,7 +61,7 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	log.Printf("Forge App logs API simulator on http://%s (user %s); apps %s", *addr, cfg.Email, *apps)
+	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
@@ -71,4 +77,19 @@ func parseApps(spec string) (map[string][]string, error) {
 		apps[app] = append(apps[app], strings.Split(envs, ",")...)
 	}
 	return apps, nil
+}
+
+func parseAccounts(spec string) (map[string]string, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	accounts := map[string]string{}
+	for _, part := range strings.Split(spec, ",") {
+		email, token, ok := strings.Cut(part, ":")
+		if !ok || email == "" || token == "" {
+			return nil, fmt.Errorf("want email:token, got %q", part)
+		}
+		accounts[email] = token
+	}
+	return accounts, nil
 }

@@ -1,6 +1,8 @@
-// Package forgesim simulates the Atlassian Forge App logs API: its authentication, parameters,
-// window rules, rate limit and cursor pagination, over deterministic synthetic records, with
-// switchable faults. The receiver's tests and `make run` use it in place of the real API.
+// Package forgesim simulates the Atlassian Forge App logs API (its authentication, parameters,
+// window rules, rate limit and cursor pagination, over deterministic synthetic records) and the
+// App metrics API (its GraphQL query, window rules, per-account rate limit and QueryError answers,
+// over deterministic synthetic points), with switchable faults. The receivers' tests and
+// `make run` use it in place of the real APIs.
 package forgesim // import "github.com/forgelogs/otelcol-forge/internal/forgesim"
 
 import (
@@ -23,12 +25,16 @@ const (
 	rateLimitSpan = time.Minute
 )
 
-// Config describes the simulated API.
+// Config describes the simulated APIs.
 type Config struct {
 	Email, Token string
+	// Accounts are further email -> token pairs accepted by both APIs; each account has its own
+	// metrics budget.
+	Accounts map[string]string
 	// Apps maps each app id to its environment ids.
 	Apps map[string][]string
 	// Origin is the time of every environment's first record; records follow at RecordsPerSecond.
+	// Metric points start at the minute that holds it.
 	Origin           time.Time
 	RecordsPerSecond float64
 	PageSize         int
@@ -36,7 +42,10 @@ type Config struct {
 	Sites []string
 	// RequestsPerMinute is the per-app limit answered with 429; 0 turns it off.
 	RequestsPerMinute int
-	Faults            Faults
+	// MetricsRequestsPerMinute is the per-account limit of the metrics API answered with 429;
+	// 0 turns it off.
+	MetricsRequestsPerMinute int
+	Faults                   Faults
 	// Now is the simulator's clock; records after it are not yet visible.
 	Now  func() time.Time
 	Seed uint64
@@ -65,20 +74,35 @@ func DefaultConfig() Config {
 		PageSize:          500,
 		Sites:             []string{"ari:cloud:jira::site/4eecb4e0-22cc-4e18-bad1-b58a154be343", "ari:cloud:confluence::site/089a1455-4ea0-122a-b70c-5b17360f047d", "ari:cloud:jira::site/7d0c3b2e-5f4a-4c1b-9e8d-2a6f1b3c4d5e"},
 		RequestsPerMinute: 30,
-		Now:               time.Now,
+		// The App metrics API allows five calls a minute per user.
+		MetricsRequestsPerMinute: 5,
+		Now:                      time.Now,
 	}
 }
 
 // Request is one entry of the simulator's request log.
 type Request struct {
-	Time          time.Time `json:"time"`
-	AppID         string    `json:"app_id"`
+	Time time.Time `json:"time"`
+	// API is "logs" or "metrics".
+	API string `json:"api"`
+	// Account is the Basic auth user the request named, empty without one.
+	Account string `json:"account,omitempty"`
+	// AppID is the bare app id, for the metrics API too.
+	AppID string `json:"app_id"`
+	// EnvironmentID is the logs request's environment; Environments and Metrics are the metrics
+	// request's filters.
 	EnvironmentID string    `json:"environment_id"`
+	Environments  []string  `json:"environments,omitempty"`
+	Metrics       []string  `json:"metrics,omitempty"`
 	Start         time.Time `json:"start_date"`
 	End           time.Time `json:"end_date"`
-	Status        int       `json:"status"`
-	Fault         string    `json:"fault,omitempty"`
-	Cursor        bool      `json:"cursor"`
+	// Status is the HTTP status; a metrics answer refused with a QueryError is a 200 whose
+	// QueryStatus and QueryError give the error's statusCode and errorType.
+	Status      int    `json:"status"`
+	QueryStatus int    `json:"query_status,omitempty"`
+	QueryError  string `json:"query_error,omitempty"`
+	Fault       string `json:"fault,omitempty"`
+	Cursor      bool   `json:"cursor"`
 }
 
 // Server serves the simulated API.
@@ -89,7 +113,9 @@ type Server struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	requests []Request
-	admitted map[string][]time.Time // per app, times of requests that counted against the limit
+	admitted map[string][]time.Time // per app, times of logs requests that counted against its limit
+	// per account, times of metrics requests that counted against its limit
+	accountAdmitted map[string][]time.Time
 }
 
 // New returns a simulator for cfg; zero fields take DefaultConfig's values.
@@ -114,10 +140,11 @@ func New(cfg Config) *Server {
 		cfg.Origin = cfg.Now().Add(-24 * time.Hour)
 	}
 	return &Server{
-		cfg:      cfg,
-		timeline: newTimeline(cfg.Origin, cfg.RecordsPerSecond),
-		rng:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		admitted: map[string][]time.Time{},
+		cfg:             cfg,
+		timeline:        newTimeline(cfg.Origin, cfg.RecordsPerSecond),
+		rng:             rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		admitted:        map[string][]time.Time{},
+		accountAdmitted: map[string][]time.Time{},
 	}
 }
 
@@ -138,14 +165,20 @@ func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	return out
 }
 
-// ServeHTTP answers GET /v1/app/logs/{appId}, and GET /_sim/requests with the request log.
+// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API), and
+// GET /_sim/requests with the request log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_sim/requests" {
+	switch r.URL.Path {
+	case "/_sim/requests":
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.Requests())
 		return
+	case "/graphql":
+		s.serveMetrics(w, r)
+		return
 	}
-	entry := Request{Time: s.cfg.Now(), EnvironmentID: r.URL.Query().Get("environmentId"), Cursor: r.URL.Query().Get("cursor") != ""}
+	entry := Request{Time: s.cfg.Now(), API: "logs", EnvironmentID: r.URL.Query().Get("environmentId"), Cursor: r.URL.Query().Get("cursor") != ""}
+	entry.Account, _, _ = r.BasicAuth()
 	entry.AppID, _ = strings.CutPrefix(r.URL.Path, "/v1/app/logs/")
 	entry.Start, _ = time.Parse(dateLayout, r.URL.Query().Get("startDate"))
 	entry.End, _ = time.Parse(dateLayout, r.URL.Query().Get("endDate"))
@@ -163,10 +196,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry Request) (i
 	if !strings.HasPrefix(r.URL.Path, "/v1/app/logs/") || r.Method != http.MethodGet {
 		return fail(w, http.StatusNotFound, "Not found")
 	}
-	if email, token, ok := r.BasicAuth(); !ok || email != s.cfg.Email || token != s.cfg.Token {
+	if !s.authorized(r) {
 		return fail(w, http.StatusUnauthorized, "Unauthorized")
 	}
-	if wait, limited := s.admit(entry.AppID, entry.Time); limited {
+	if wait, limited := s.admit(s.admitted, entry.AppID, s.cfg.RequestsPerMinute, entry.Time); limited {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return fail(w, http.StatusTooManyRequests, "Request has been rate limited")
 	}
@@ -197,22 +230,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry Request) (i
 	return http.StatusOK, ""
 }
 
-// admit applies the per-app limit over a sliding minute; it returns how long until a slot frees.
-func (s *Server) admit(app string, now time.Time) (time.Duration, bool) {
-	if s.cfg.RequestsPerMinute <= 0 {
+// authorized reports whether r carries the Basic auth of a configured account.
+func (s *Server) authorized(r *http.Request) bool {
+	email, token, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	if email == s.cfg.Email && token == s.cfg.Token {
+		return true
+	}
+	want, known := s.cfg.Accounts[email]
+	return known && token == want
+}
+
+// admit applies a limit of limit requests per key over a sliding minute, keeping the times in
+// admitted (guarded by s.mu); it returns how long until a slot frees. A limit of 0 admits all.
+func (s *Server) admit(admitted map[string][]time.Time, key string, limit int, now time.Time) (time.Duration, bool) {
+	if limit <= 0 {
 		return 0, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	times := s.admitted[app]
+	times := admitted[key]
 	for len(times) > 0 && !times[0].After(now.Add(-rateLimitSpan)) {
 		times = times[1:]
 	}
-	if len(times) >= s.cfg.RequestsPerMinute {
-		s.admitted[app] = times
+	if len(times) >= limit {
+		admitted[key] = times
 		return times[0].Add(rateLimitSpan).Sub(now), true
 	}
-	s.admitted[app] = append(times, now)
+	admitted[key] = append(times, now)
 	return 0, false
 }
 
