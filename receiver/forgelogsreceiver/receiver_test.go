@@ -16,11 +16,13 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
@@ -34,16 +36,20 @@ func manySites() []string {
 	return sites
 }
 
-func newSimServer(t *testing.T, rpm int) (*forgesim.Server, *httptest.Server) {
+// simNow is the fake time at which receiver tests start: a whole second, as in the stream tests.
+var simNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func newSimServer(t *testing.T, clock *clocktest.Fake, rpm int) (*forgesim.Server, *httptest.Server) {
 	t.Helper()
 	sim := forgesim.New(forgesim.Config{
 		Email: testEmail, Token: testToken,
-		Apps:              map[string][]string{"app-1": {"env-1", "env-2"}, "app-2": {"env-3"}},
-		Origin:            time.Now().Add(-2 * time.Hour),
+		Apps:              map[string][]string{"app-1": {"env-1", "env-2", "env-4"}, "app-2": {"env-3"}},
+		Origin:            simNow.Add(-2 * time.Hour),
 		RecordsPerSecond:  0.5,
 		PageSize:          100,
 		Sites:             manySites()[:6],
 		RequestsPerMinute: rpm,
+		Now:               clock.Now,
 	})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
@@ -69,13 +75,26 @@ func testConfig(endpoint string, rpm int) *Config {
 // settings names the receiver; a restarted receiver needs the same name to find its checkpoints.
 var settings = receivertest.NewNopSettings(metadata.Type)
 
-func startReceiver(t *testing.T, cfg *Config, host component.Host, sink *consumertest.LogsSink) *forgeReceiver {
+// startReceiver starts a receiver on clock, which moves once every stream sleeps.
+func startReceiver(t *testing.T, cfg *Config, host component.Host, sink consumer.Logs, clock *clocktest.Fake) *forgeReceiver {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	rcv, err := NewFactory().CreateLogs(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
-	return rcv.(*forgeReceiver)
+	r := rcv.(*forgeReceiver)
+	r.clock, r.jitter = clock, ceilingJitter
+	clock.SetParticipants(len(streamSpecs(cfg)))
+	require.NoError(t, r.Start(context.Background(), host))
+	return r
+}
+
+// runUntil lets the receiver's streams poll until the fake clock reaches until, then shuts it down.
+func runUntil(t *testing.T, r *forgeReceiver, clock *clocktest.Fake, until time.Time) {
+	t.Helper()
+	stopped := make(chan struct{})
+	clock.StopAt(until, func() { close(stopped) })
+	<-stopped
+	require.NoError(t, r.Shutdown(context.Background()))
 }
 
 // expected lists what the receiver must deliver for an app's environment between from and until.
@@ -97,42 +116,33 @@ func expected(sim *forgesim.Server, app AppConfig, env string, from, until time.
 }
 
 func TestReceiverPollsEveryStreamWithFiltersAndShards(t *testing.T) {
-	sim, srv := newSimServer(t, 6000)
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSimServer(t, clock, 6000)
 	cfg := testConfig(srv.URL, 6000)
 	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
 	storageID := storagetest.NewStorageID("forge")
 	cfg.StorageID = &storageID
-	sink := &consumertest.LogsSink{}
-	started := time.Now()
-	rcv := startReceiver(t, cfg, host, sink)
+	first := &consumertest.LogsSink{}
+	runUntil(t, startReceiver(t, cfg, host, first, clock), clock, simNow.Add(3*time.Minute))
 
-	// Everything up to a little before start is delivered within a few polls.
-	until := started.Add(-10 * time.Second)
+	// Caught up: everything to one delay and one poll interval before now, exactly once.
 	want := map[string]bool{}
-	for _, app := range cfg.Apps {
-		for _, env := range app.Environments {
-			for id := range expected(sim, app, env.ID, started.Add(-cfg.InitialLookback), until) {
-				want[id] = true
+	wantUntil := func(until time.Time) {
+		for _, app := range cfg.Apps {
+			for _, env := range app.Environments {
+				for id := range expected(sim, app, env.ID, simNow.Add(-cfg.InitialLookback), until) {
+					want[id] = true
+				}
 			}
 		}
 	}
-	require.Eventually(t, func() bool {
-		got := invocationIDs(sink.AllLogs())
-		for id := range want {
-			if got[id] == 0 {
-				return false
-			}
-		}
-		return true
-	}, 20*time.Second, 100*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
-
-	got := invocationIDs(sink.AllLogs())
-	for id, n := range got {
-		require.Equal(t, 1, n, id)
+	wantUntil(clock.Now().Add(-cfg.Delay - cfg.PollInterval))
+	got := invocationIDs(first.AllLogs())
+	for id := range want {
+		require.Equal(t, 1, got[id], "record %s", id)
 	}
 	// Only what the filters select: levels for app-1, sites and message for app-2.
-	for _, logs := range sink.AllLogs() {
+	for _, logs := range first.AllLogs() {
 		for i := 0; i < logs.ResourceLogs().Len(); i++ {
 			rl := logs.ResourceLogs().At(i)
 			app, _ := rl.Resource().Attributes().Get("forge.app.id")
@@ -159,50 +169,78 @@ func TestReceiverPollsEveryStreamWithFiltersAndShards(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, shards[false], 2)
 
-	// A restart with the same storage delivers nothing twice.
+	// A restart with the same storage goes on where the first run stopped: everything once.
 	second := &consumertest.LogsSink{}
-	rcv = startReceiver(t, cfg, host, second)
-	time.Sleep(2 * time.Second)
-	require.NoError(t, rcv.Shutdown(context.Background()))
-	for id := range invocationIDs(second.AllLogs()) {
-		assert.Zero(t, got[id], "record %s delivered again after restart", id)
+	runUntil(t, startReceiver(t, cfg, host, second, clock), clock, clock.Now().Add(3*time.Minute))
+	require.Positive(t, second.LogRecordCount(), "the restarted receiver delivered the new records")
+	wantUntil(clock.Now().Add(-cfg.Delay - cfg.PollInterval))
+	all := invocationIDs(append(first.AllLogs(), second.AllLogs()...))
+	for id, n := range all {
+		require.Equal(t, 1, n, "record %s delivered %d times", id, n)
 	}
-
+	for id := range want {
+		require.Equal(t, 1, all[id], "record %s", id)
+	}
 }
 
 func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
-	sim, srv := newSimServer(t, 0)
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSimServer(t, clock, 60)
 	cfg := testConfig(srv.URL, 60)
 	cfg.Apps = cfg.Apps[:1]
-	cfg.Apps[0].Environments = append(cfg.Apps[0].Environments, EnvironmentConfig{ID: "env-3"})
-	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), &consumertest.LogsSink{})
-	time.Sleep(3500 * time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	cfg.Apps[0].Levels = nil
+	cfg.Apps[0].Environments = append(cfg.Apps[0].Environments, EnvironmentConfig{ID: "env-4"})
+	cfg.InitialLookback = 2 * time.Hour
+	runUntil(t, startReceiver(t, cfg, componenttest.NewNopHost(), &consumertest.LogsSink{}, clock), clock, simNow.Add(5*time.Minute))
 
 	requests := sim.Requests()
-	require.GreaterOrEqual(t, len(requests), 3)
-	require.LessOrEqual(t, len(requests), 5, "one request a second for the whole app")
-	for i := 1; i < len(requests); i++ {
-		assert.GreaterOrEqual(t, requests[i].Time.Sub(requests[i-1].Time), 950*time.Millisecond)
+	var times []time.Time
+	perEnv := map[string]int{}
+	for _, r := range requests {
+		require.Equal(t, 200, r.Status, "the simulator never had to refuse: %+v", r)
+		times = append(times, r.Time)
+		perEnv[r.EnvironmentID]++
 	}
-	envs := map[string]bool{}
-	for _, r := range requests[:3] {
-		envs[r.EnvironmentID] = true
+	require.Greater(t, len(requests), 200, "the backlog kept the budget busy")
+	assert.LessOrEqual(t, maxInAnyMinute(times), 60, "one budget for the whole app")
+	// All three streams have the same backlog: taking turns, each gets a third of the requests.
+	require.Len(t, perEnv, 3)
+	for env, n := range perEnv {
+		assert.InDelta(t, len(requests)/3, n, 3, "environment %s", env)
 	}
-	assert.Len(t, envs, 3, "the app's streams take turns")
 }
 
 func TestReceiverShutsDownPromptlyDuringARequest(t *testing.T) {
+	arrived := make(chan struct{}, 10)
 	stall := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-stall }))
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		arrived <- struct{}{}
+		<-stall
+	}))
 	defer srv.Close()
 	defer close(stall)
-	cfg := testConfig(srv.URL, 30)
-	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), &consumertest.LogsSink{})
-	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
-	require.NoError(t, rcv.Shutdown(context.Background()))
-	assert.Less(t, time.Since(start), 2*time.Second)
+	rcv := startReceiver(t, testConfig(srv.URL, 30), componenttest.NewNopHost(), &consumertest.LogsSink{}, clocktest.NewFake(simNow))
+	<-arrived
+	done := make(chan error)
+	go func() { done <- rcv.Shutdown(context.Background()) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not cancel the request in flight")
+	}
+}
+
+// maxInAnyMinute returns the most of times (sorted) that fall in any 60-second span.
+func maxInAnyMinute(times []time.Time) int {
+	most, first := 0, 0
+	for last := range times {
+		for times[last].Sub(times[first]) >= time.Minute {
+			first++
+		}
+		most = max(most, last-first+1)
+	}
+	return most
 }
 
 func TestReceiverRefusesAMissingStorageExtension(t *testing.T) {

@@ -3,10 +3,13 @@ package forgelogsreceiver
 import (
 	"context"
 	"encoding/pem"
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,9 +41,9 @@ func TestReceiverUsesTLSSettings(t *testing.T) {
 	cfg := testConfig(srv.URL, 30)
 	cfg.Apps = []AppConfig{{AppID: "app-1", Environments: []EnvironmentConfig{{ID: "env-1"}}}}
 	cfg.TLS.CAFile = caFile
-	sink := &consumertest.LogsSink{}
-	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), sink)
-	require.Eventually(t, func() bool { return sink.LogRecordCount() > 0 }, 10*time.Second, 50*time.Millisecond)
+	sink := newFirstDelivery()
+	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), sink, clocktest.NewFake(time.Now()))
+	<-sink.delivered
 	require.NoError(t, rcv.Shutdown(context.Background()))
 }
 
@@ -63,11 +66,28 @@ func TestReceiverUsesProxySettings(t *testing.T) {
 	cfg := testConfig("http://forge.invalid", 30)
 	cfg.Apps = []AppConfig{{AppID: "app-1", Environments: []EnvironmentConfig{{ID: "env-1"}}}}
 	cfg.ProxyURL = proxy.URL
-	sink := &consumertest.LogsSink{}
+	sink := newFirstDelivery()
 	rcv, err := NewFactory().CreateLogs(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return sink.LogRecordCount() > 0 }, 10*time.Second, 50*time.Millisecond)
+	<-sink.delivered
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	assert.Positive(t, proxied.Load())
+}
+
+// firstDelivery is a sink that says when the first records arrived.
+type firstDelivery struct {
+	consumertest.LogsSink
+	once      sync.Once
+	delivered chan struct{}
+}
+
+func newFirstDelivery() *firstDelivery { return &firstDelivery{delivered: make(chan struct{})} }
+
+func (f *firstDelivery) ConsumeLogs(ctx context.Context, logs plog.Logs) error {
+	err := f.LogsSink.ConsumeLogs(ctx, logs)
+	if logs.LogRecordCount() > 0 {
+		f.once.Do(func() { close(f.delivered) })
+	}
+	return err
 }

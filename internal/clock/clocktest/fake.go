@@ -19,6 +19,7 @@ type Fake struct {
 	sleepers     []*sleeper
 	stopAt       time.Time
 	stop         context.CancelFunc
+	stopped      bool
 	sleeps       int
 }
 
@@ -40,12 +41,13 @@ func (f *Fake) SetParticipants(n int) {
 	f.advanceLocked()
 }
 
-// StopAt calls stop instead of moving time to or past at. Every sleeper then sees its context
-// end, provided stop cancels it.
+// StopAt stops time at at: instead of moving there or past it, the clock calls stop once and
+// moves no more until the next StopAt. stop typically cancels the context of every sleeper.
 func (f *Fake) StopAt(at time.Time, stop context.CancelFunc) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.stopAt, f.stop = at, stop
+	f.stopAt, f.stop, f.stopped = at, stop, false
+	f.advanceLocked()
 }
 
 // Now returns the fake time.
@@ -88,7 +90,7 @@ func (f *Fake) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (f *Fake) advanceLocked() {
-	if len(f.sleepers) < f.participants || len(f.sleepers) == 0 {
+	if f.stopped || len(f.sleepers) < f.participants || len(f.sleepers) == 0 {
 		return
 	}
 	earliest := f.sleepers[0].at
@@ -98,7 +100,7 @@ func (f *Fake) advanceLocked() {
 		}
 	}
 	if f.stop != nil && !f.stopAt.IsZero() && !earliest.Before(f.stopAt) {
-		f.now = f.stopAt
+		f.now, f.stopped = f.stopAt, true
 		f.stop()
 		return
 	}
