@@ -222,33 +222,6 @@ func (c *crashingStore) Save(ctx context.Context, key string, state checkpoint.S
 	return c.Store.Save(ctx, key, state)
 }
 
-func TestStreamCrashBeforeCommitRedeliversAtMostOnePage(t *testing.T) {
-	for _, crashAt := range []int{1, 2, 4, 5} {
-		h := newHarness(t)
-		spec := h.spec(testEnv)
-		first := &consumertest.LogsSink{}
-		ctx, cancel := context.WithCancel(context.Background())
-		store := h.store
-		h.store = &crashingStore{Store: store, crashAt: crashAt, crash: cancel}
-		h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
-		h.newStream(spec, first).run(ctx)
-		h.store = store
-
-		second := &consumertest.LogsSink{}
-		h.runFor(h.newStream(spec, second), 30*time.Minute)
-		all := invocationIDs(append(first.AllLogs(), second.AllLogs()...))
-		duplicates := 0
-		for id, n := range all {
-			if n > 1 {
-				duplicates++
-				all[id] = 1
-			}
-		}
-		assert.LessOrEqual(t, duplicates, 200, "at most the page whose commit was lost")
-		requireExactlyOnce(t, h.expectedIDs(testEnv, h.start, h.committed(spec).WindowStart), all)
-	}
-}
-
 func TestStreamClampsToTheRetentionLimit(t *testing.T) {
 	h := newHarness(t)
 	spec := h.spec(testEnv)
@@ -398,31 +371,4 @@ func TestStreamEndsAWindowWhosePaginationLoops(t *testing.T) {
 	assert.Equal(t, map[string]int{"r1": 1, "r2": 1, "r3": 1}, invocationIDs(sink.AllLogs()))
 	assert.Equal(t, h.start.Add(time.Hour), state.WindowStart, "the stream moves on to the next window")
 	assert.Equal(t, 1, h.logs.FilterMessageSnippet("pagination loops").Len())
-}
-
-func TestStreamMovesPastA400AtTheRetentionEdge(t *testing.T) {
-	h := newHarness(t)
-	var refusedStart atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := r.URL.Query().Get("startDate")
-		if refusedStart.Load() == nil {
-			// The API's clock runs ahead: it already considers this start older than 14 days.
-			refusedStart.Store(start)
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"message":"startDate must be within the last 14 days"}`))
-			return
-		}
-		h.sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	h.srv = srv
-	spec := h.spec(testEnv)
-	edge := h.clock.Now().Add(-maxLookback + retentionMargin).Truncate(time.Millisecond)
-	require.NoError(t, h.store.Save(context.Background(), spec.key, checkpoint.State{WindowStart: edge}))
-	h.runFor(h.newStream(spec, &consumertest.LogsSink{}), 2*time.Minute)
-
-	requests := h.sim.Requests()
-	require.NotEmpty(t, requests)
-	assert.Equal(t, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC).Add(-maxLookback+time.Hour), requests[0].Start)
-	assert.Equal(t, http.StatusOK, requests[0].Status)
 }
