@@ -3,8 +3,7 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 )
 
 const (
-	defaultEndpoint          = "https://api.atlassian.com"
+	defaultEndpoint          = apiconfig.DefaultEndpoint
 	defaultTimeout           = 30 * time.Second
 	defaultPollInterval      = time.Minute
 	defaultDelay             = time.Minute
@@ -33,16 +32,10 @@ var validLevels = map[string]bool{"TRACE": true, "DEBUG": true, "INFO": true, "W
 
 var (
 	errNoApps              = errors.New(`"apps" must list at least one app`)
-	errNoCredentials       = errors.New(`either "email" and "api_token", or "auth", must be set`)
-	errBothCredentials     = errors.New(`"email"/"api_token" and "auth" are alternatives; set only one`)
-	errEmailWithoutToken   = errors.New(`"api_token" must be set when "email" is set`)
-	errTokenWithoutEmail   = errors.New(`"email" must be set when "api_token" is set`)
 	errPollInterval        = fmt.Errorf(`"poll_interval" must be at least %s`, minInterval)
 	errDelay               = fmt.Errorf(`"delay" must be at least %s`, minInterval)
 	errInitialLookback     = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
 	errRequestsPerMinute   = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per app; more only for a loopback endpoint)`, maxRequestsPerMinute)
-	errEndpointScheme      = errors.New(`"endpoint" must use https:// (http:// is accepted only for a loopback host)`)
-	errEndpointInvalid     = errors.New(`"endpoint" is not a valid URL`)
 	errAppID               = errors.New(`"app_id" must be set`)
 	errNoEnvironments      = errors.New(`"environments" must list at least one environment`)
 	errEnvironmentID       = errors.New(`"environments[].id" must be set`)
@@ -95,8 +88,8 @@ type EnvironmentConfig struct {
 // Validate reports every problem of the configuration at once.
 func (cfg *Config) Validate() error {
 	var errs []error
-	errs = append(errs, cfg.validateEndpoint()...)
-	errs = append(errs, cfg.validateCredentials()...)
+	errs = append(errs, apiconfig.ValidateEndpoint(cfg.Endpoint))
+	errs = append(errs, apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()))
 	if cfg.PollInterval < minInterval {
 		errs = append(errs, fmt.Errorf("%w, got %s", errPollInterval, cfg.PollInterval))
 	}
@@ -106,37 +99,11 @@ func (cfg *Config) Validate() error {
 	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
 		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))
 	}
-	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !isLoopbackEndpoint(cfg.Endpoint)) {
+	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
 		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
 	}
 	errs = append(errs, cfg.validateApps()...)
 	return errors.Join(errs...)
-}
-
-func (cfg *Config) validateEndpoint() []error {
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return []error{fmt.Errorf("%w: %q", errEndpointInvalid, cfg.Endpoint)}
-	}
-	if u.Scheme == "http" && !isLoopbackEndpoint(cfg.Endpoint) {
-		return []error{fmt.Errorf("%w, got %q", errEndpointScheme, cfg.Endpoint)}
-	}
-	return nil
-}
-
-func (cfg *Config) validateCredentials() []error {
-	basic := cfg.Email != "" || cfg.APIToken != ""
-	switch {
-	case basic && cfg.Auth.HasValue():
-		return []error{errBothCredentials}
-	case cfg.Email != "" && cfg.APIToken == "":
-		return []error{errEmailWithoutToken}
-	case cfg.Email == "" && cfg.APIToken != "":
-		return []error{errTokenWithoutEmail}
-	case !basic && !cfg.Auth.HasValue():
-		return []error{errNoCredentials}
-	}
-	return nil
 }
 
 func (cfg *Config) validateApps() []error {
@@ -177,20 +144,6 @@ func (cfg *Config) validateApps() []error {
 		}
 	}
 	return errs
-}
-
-// isLoopbackEndpoint reports whether the endpoint's host is localhost or a loopback address.
-func isLoopbackEndpoint(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // serviceName is the resource service.name of an app's logs.

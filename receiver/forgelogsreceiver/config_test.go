@@ -1,6 +1,7 @@
 package forgelogsreceiver
 
 import (
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"path/filepath"
 	"testing"
 	"time"
@@ -83,10 +84,11 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},
 		{"rate_too_high", errRequestsPerMinute, `got 31`},
 		{"rate_zero", errRequestsPerMinute, `"requests_per_minute"`},
-		{"http_not_loopback", errEndpointScheme, `"endpoint" must use https://`},
-		{"no_credentials", errNoCredentials, `"email" and "api_token", or "auth"`},
-		{"token_without_email", errTokenWithoutEmail, `"email" must be set`},
-		{"both_credentials", errBothCredentials, `only one`},
+		{"http_not_loopback", apiconfig.ErrEndpointScheme, `"endpoint" must use https://`},
+		{"no_credentials", apiconfig.ErrNoCredentials, `"email" and "api_token", or "auth"`},
+		{"token_without_email", apiconfig.ErrTokenWithoutEmail, `"email" must be set`},
+		{"email_without_token", apiconfig.ErrEmailWithoutToken, `"api_token" must be set`},
+		{"both_credentials", apiconfig.ErrBothCredentials, `only one`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +100,7 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 }
 
 func TestValidateAccepts(t *testing.T) {
-	for _, name := range []string{"rate_high_on_loopback", "auth_extension"} {
+	for _, name := range []string{"rate_high_on_loopback", "rate_high_on_localhost", "auth_extension"} {
 		t.Run(name, func(t *testing.T) {
 			require.NoError(t, confmap.Validate(loadConfig(t, name)))
 		})

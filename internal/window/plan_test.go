@@ -1,0 +1,66 @@
+package window
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+var now = time.Date(2026, 11, 24, 12, 0, 30, 500_000_000, time.UTC)
+
+var logsPlan = Plan{Max: time.Hour, Align: time.Millisecond, Delay: time.Minute, PollInterval: time.Minute,
+	InitialLookback: time.Hour, Retention: 14 * 24 * time.Hour, RetentionMargin: 10 * time.Minute}
+
+var metricsPlan = Plan{Max: 15 * time.Minute, Align: time.Minute, Delay: 5 * time.Minute, PollInterval: 3 * time.Minute,
+	InitialLookback: time.Hour, Retention: 14 * 24 * time.Hour, RetentionMargin: 10 * time.Minute}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestPlanEnd(t *testing.T) {
+	tests := []struct {
+		name    string
+		plan    Plan
+		start   time.Time
+		wantEnd time.Time
+		wantOK  bool
+	}{
+		{"logs, far behind: a full hour", logsPlan, at("2026-11-24T08:00:00Z"), at("2026-11-24T09:00:00Z"), true},
+		{"logs, less than an hour behind: up to now - delay", logsPlan, at("2026-11-24T11:30:00Z"), at("2026-11-24T11:59:30.5Z"), true},
+		{"logs, caught up", logsPlan, at("2026-11-24T11:59:30.5Z"), at("2026-11-24T11:59:30.5Z"), false},
+		{"metrics, far behind: 15 minutes", metricsPlan, at("2026-11-24T10:00:00Z"), at("2026-11-24T10:15:00Z"), true},
+		{"metrics, a little behind: whole minutes up to now - delay", metricsPlan, at("2026-11-24T11:50:00Z"), at("2026-11-24T11:55:00Z"), true},
+		{"metrics, caught up", metricsPlan, at("2026-11-24T11:55:00Z"), at("2026-11-24T11:55:00Z"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			end, ok := tt.plan.End(tt.start, now)
+			assert.Equal(t, tt.wantOK, ok)
+			if ok {
+				assert.Equal(t, tt.wantEnd, end)
+			}
+		})
+	}
+}
+
+func TestPlanFirstOldestAndExpiry(t *testing.T) {
+	assert.Equal(t, at("2026-11-24T11:00:30.5Z"), logsPlan.First(now))
+	assert.Equal(t, at("2026-11-24T11:00:00Z"), metricsPlan.First(now), "whole minutes")
+	assert.Equal(t, at("2026-11-10T12:10:30.5Z"), logsPlan.Oldest(now))
+	assert.Equal(t, at("2026-11-10T12:11:00Z"), metricsPlan.Oldest(now), "rounded up, inside the limit")
+	assert.Equal(t, at("2026-11-10T13:00:30.5Z"), logsPlan.AfterExpiry(now))
+	assert.Equal(t, at("2026-11-10T12:16:00Z"), metricsPlan.AfterExpiry(now))
+}
+
+func TestPlanBehind(t *testing.T) {
+	assert.True(t, logsPlan.Behind(at("2026-11-24T10:59:30.5Z"), now), "a whole hour is waiting")
+	assert.False(t, logsPlan.Behind(at("2026-11-24T10:59:30.6Z"), now))
+	assert.True(t, metricsPlan.Behind(at("2026-11-24T11:40:00Z"), now))
+	assert.False(t, metricsPlan.Behind(at("2026-11-24T11:41:00Z"), now))
+}
