@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -18,6 +17,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/clock"
+	"github.com/forgelogs/otelcol-forge/internal/group"
 	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/status"
@@ -50,8 +50,7 @@ type forgeReceiver struct {
 
 	telemetry     *metadata.TelemetryBuilder
 	storageClient storage.Client
-	cancel        context.CancelFunc
-	wg            sync.WaitGroup
+	streams       *group.Group
 }
 
 func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *forgeReceiver {
@@ -74,10 +73,11 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	store, err := r.checkpointStore(ctx, host)
+	store, storageClient, err := checkpoint.Open(ctx, host, r.cfg.StorageID, r.settings.ID, r.settings.Logger)
 	if err != nil {
 		return err
 	}
+	r.storageClient = storageClient
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
 		ReceiverID: r.settings.ID, Transport: "http", ReceiverCreateSettings: r.settings,
 	})
@@ -89,8 +89,7 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 
-	runCtx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	r.streams = group.New()
 	streamStatus := status.New(host)
 	scope := forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
 	plan := window.Plan{
@@ -130,51 +129,16 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 			clock:    r.clock,
 			logger:   logger,
 		}
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			s.run(runCtx)
-		}()
+		r.streams.Go(s.run)
 	}
 	return nil
-}
-
-func (r *forgeReceiver) checkpointStore(ctx context.Context, host component.Host) (checkpoint.Store, error) {
-	if r.cfg.StorageID == nil {
-		r.settings.Logger.Warn("No storage configured: progress is kept in memory only, and a restart reads again from initial_lookback. Set \"storage\" to a storage extension such as file_storage.")
-		return checkpoint.NewMemoryStore(), nil
-	}
-	ext, ok := host.GetExtensions()[*r.cfg.StorageID]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", r.cfg.StorageID)
-	}
-	storageExt, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", r.cfg.StorageID)
-	}
-	client, err := storageExt.GetClient(ctx, component.KindReceiver, r.settings.ID, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: get client of %q: %w", r.cfg.StorageID, err)
-	}
-	r.storageClient = client
-	return checkpoint.NewStorageStore(client), nil
 }
 
 // Shutdown cancels requests in flight and waits for every stream to stop. Progress is committed
 // page by page, so nothing partial needs saving here.
 func (r *forgeReceiver) Shutdown(ctx context.Context) error {
-	if r.cancel != nil {
-		r.cancel()
-	}
-	done := make(chan struct{})
-	go func() {
-		r.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := r.streams.Stop(ctx); err != nil {
+		return err // streams may still write checkpoints: leave the storage open
 	}
 	var errs []error
 	if r.storageClient != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/forgelogs/otelcol-forge/internal/wire"
 	"io"
 	"net/http"
 	"net/url"
@@ -72,10 +73,8 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
-	// So that net/http never re-sends the request on its own (it does so after a reused
-	// keep-alive connection closes, when it can rewind the body): every request that reaches the
-	// API must go through the receiver's budget.
-	req.GetBody = nil
+	// Every request that reaches the API must go through the receiver's budget.
+	wire.NoReplay(req)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-ExperimentalApi", experimentalAPI)

@@ -1,0 +1,183 @@
+package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
+)
+
+const (
+	defaultTimeout            = 30 * time.Second
+	defaultCollectionInterval = 3 * time.Minute
+	defaultDelay              = 5 * time.Minute
+	defaultInitialLookback    = time.Hour
+	defaultRequestsPerMinute  = 5
+
+	// maxLookback is the API's retention: intervals older than 14 days are refused.
+	maxLookback = 14 * 24 * time.Hour
+	// maxRequestsPerMinute is the API's limit per account.
+	maxRequestsPerMinute = 5
+	minInterval          = time.Second
+)
+
+// documentedMetrics are the metric names the App metrics API documents; the default selection.
+var documentedMetrics = []string{
+	"FORGE_API_REQUEST_COUNT",
+	"FORGE_API_REQUEST_LATENCY",
+	"FORGE_BACKEND_INVOCATION_COUNT",
+	"FORGE_BACKEND_INVOCATION_ERRORS",
+	"FORGE_BACKEND_INVOCATION_LATENCY",
+	"CONTAINER_CPU_USAGE_PERCENTAGE",
+	"CONTAINER_MEMORY_USAGE_PERCENTAGE",
+	"SERVICE_INSTANCE_COUNT",
+	"CONTAINER_UPTIME_SECONDS",
+	"CONTAINER_STATUS_RESTARTS_TOTAL",
+}
+
+var (
+	errNoApps               = errors.New(`"apps" must list at least one app`)
+	errCollectionInterval   = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
+	errDelay                = fmt.Errorf(`"delay" must be at least %s`, minInterval)
+	errInitialLookback      = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
+	errRequestsPerMinute    = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per account; more only for a loopback endpoint)`, maxRequestsPerMinute)
+	errEmptyMetric          = errors.New(`"metrics" has an empty name`)
+	errAppID                = errors.New(`"app_id" must be set`)
+	errDuplicateApp         = errors.New(`duplicate "app_id"`)
+	errNoEnvironments       = errors.New(`"environments" must list at least one environment`)
+	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
+	errDuplicateEnvironment = errors.New(`duplicate environment id`)
+)
+
+// Config is the configuration of the forgemetrics receiver.
+type Config struct {
+	confighttp.ClientConfig `mapstructure:",squash"`
+
+	// Email and APIToken are the Basic auth credentials of the Atlassian account that owns the apps.
+	Email    string              `mapstructure:"email"`
+	APIToken configopaque.String `mapstructure:"api_token"`
+
+	// CollectionInterval is how often a caught-up app asks for new points.
+	CollectionInterval time.Duration `mapstructure:"collection_interval"`
+	// Delay keeps windows this far behind now, so points the API aggregates late are not missed.
+	Delay time.Duration `mapstructure:"delay"`
+	// InitialLookback is where an app without a checkpoint starts.
+	InitialLookback time.Duration `mapstructure:"initial_lookback"`
+	// RequestsPerMinute is the account's request budget, shared by all of its apps.
+	RequestsPerMinute int `mapstructure:"requests_per_minute"`
+	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
+	StorageID *component.ID `mapstructure:"storage"`
+	// Metrics are the API's metric names to ask for.
+	Metrics []string `mapstructure:"metrics"`
+
+	Apps []AppConfig `mapstructure:"apps"`
+}
+
+// AppConfig selects the metrics of one Forge app.
+type AppConfig struct {
+	// AppID is the app's id, bare or as its ARI (ari:cloud:ecosystem::app/<id>).
+	AppID        string              `mapstructure:"app_id"`
+	ServiceName  string              `mapstructure:"service_name"`
+	Environments []EnvironmentConfig `mapstructure:"environments"`
+}
+
+// EnvironmentConfig is one environment of an app.
+type EnvironmentConfig struct {
+	ID   string `mapstructure:"id"`
+	Name string `mapstructure:"name"`
+}
+
+// Validate reports every problem of the configuration at once.
+func (cfg *Config) Validate() error {
+	errs := []error{
+		apiconfig.ValidateEndpoint(cfg.Endpoint),
+		apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()),
+	}
+	if cfg.CollectionInterval < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errCollectionInterval, cfg.CollectionInterval))
+	}
+	if cfg.Delay < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errDelay, cfg.Delay))
+	}
+	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
+		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))
+	}
+	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
+		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
+	}
+	for i, name := range cfg.Metrics {
+		if strings.TrimSpace(name) == "" {
+			errs = append(errs, fmt.Errorf("metrics[%d]: %w", i, errEmptyMetric))
+		}
+	}
+	errs = append(errs, cfg.validateApps()...)
+	return errors.Join(errs...)
+}
+
+func (cfg *Config) validateApps() []error {
+	if len(cfg.Apps) == 0 {
+		return []error{errNoApps}
+	}
+	var errs []error
+	apps := map[string]bool{}
+	for i, app := range cfg.Apps {
+		where := fmt.Sprintf("apps[%d]", i)
+		if app.AppID == "" {
+			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
+		} else if id := metricsapi.BareAppID(app.AppID); apps[id] {
+			errs = append(errs, fmt.Errorf("%s: %w %q: one app is one stream, list all its environments once", where, errDuplicateApp, id))
+		} else {
+			apps[id] = true
+		}
+		if len(app.Environments) == 0 {
+			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
+		}
+		envs := map[string]bool{}
+		for j, env := range app.Environments {
+			switch {
+			case env.ID == "":
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
+			case envs[env.ID]:
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w %q", where, j, errDuplicateEnvironment, env.ID))
+			}
+			envs[env.ID] = true
+		}
+	}
+	return errs
+}
+
+// unknownMetrics lists the configured names the API does not document (yet): a warning, not an
+// error, so that new metrics need no new release.
+func (cfg *Config) unknownMetrics() []string {
+	var unknown []string
+	for _, name := range cfg.Metrics {
+		if !slices.Contains(documentedMetrics, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	return unknown
+}
+
+// metrics is the selection to ask for: the configured one, or every documented metric.
+func (cfg *Config) metrics() []string {
+	if len(cfg.Metrics) == 0 {
+		return documentedMetrics
+	}
+	return cfg.Metrics
+}
+
+// serviceName is the resource service.name of an app's points.
+func (app AppConfig) serviceName() string {
+	if app.ServiceName != "" {
+		return app.ServiceName
+	}
+	return metricsapi.BareAppID(app.AppID)
+}

@@ -1,0 +1,101 @@
+package forgemetricsreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
+
+func TestLoadFullConfig(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	require.NoError(t, confmap.Validate(cfg))
+	storageID := component.MustNewIDWithName("file_storage", "forge")
+	assert.Equal(t, "https://api.atlassian.com", cfg.Endpoint)
+	assert.Equal(t, 10*time.Second, cfg.Timeout)
+	assert.Equal(t, 4*time.Minute, cfg.CollectionInterval)
+	assert.Equal(t, 2*time.Minute, cfg.Delay)
+	assert.Equal(t, 48*time.Hour, cfg.InitialLookback)
+	assert.Equal(t, 4, cfg.RequestsPerMinute)
+	assert.Equal(t, &storageID, cfg.StorageID)
+	assert.Equal(t, []string{"FORGE_BACKEND_INVOCATION_COUNT", "FORGE_BACKEND_INVOCATION_LATENCY", "SOME_NEW_METRIC"}, cfg.Metrics)
+	assert.Equal(t, []string{"SOME_NEW_METRIC"}, cfg.unknownMetrics(), "a warning, not an error")
+	assert.Equal(t, []AppConfig{{
+		AppID: "ari:cloud:ecosystem::app/0a1b2c3d", ServiceName: "my-forge-app",
+		Environments: []EnvironmentConfig{{ID: "7e8f", Name: "production"}, {ID: "9a0b"}},
+	}}, cfg.Apps)
+}
+
+func TestDefaults(t *testing.T) {
+	cfg := loadConfig(t, "minimal")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, "https://api.atlassian.com", cfg.Endpoint)
+	assert.Equal(t, 30*time.Second, cfg.Timeout)
+	assert.Equal(t, 3*time.Minute, cfg.CollectionInterval)
+	assert.Equal(t, 5*time.Minute, cfg.Delay)
+	assert.Equal(t, time.Hour, cfg.InitialLookback)
+	assert.Equal(t, 5, cfg.RequestsPerMinute)
+	assert.Nil(t, cfg.StorageID)
+	assert.Empty(t, cfg.Metrics)
+	assert.Equal(t, []string{
+		"FORGE_API_REQUEST_COUNT", "FORGE_API_REQUEST_LATENCY", "FORGE_BACKEND_INVOCATION_COUNT",
+		"FORGE_BACKEND_INVOCATION_ERRORS", "FORGE_BACKEND_INVOCATION_LATENCY", "CONTAINER_CPU_USAGE_PERCENTAGE",
+		"CONTAINER_MEMORY_USAGE_PERCENTAGE", "SERVICE_INSTANCE_COUNT", "CONTAINER_UPTIME_SECONDS",
+		"CONTAINER_STATUS_RESTARTS_TOTAL",
+	}, cfg.metrics(), "every documented metric")
+	assert.Equal(t, "app", cfg.Apps[0].serviceName())
+}
+
+func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
+	tests := []struct {
+		name     string
+		wantErr  error
+		wantText string
+	}{
+		{"no_apps", errNoApps, `"apps"`},
+		{"app_without_id", errAppID, `apps[0]: "app_id"`},
+		{"duplicate_app", errDuplicateApp, `apps[1]: duplicate "app_id" "app"`},
+		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
+		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
+		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env"`},
+		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},
+		{"collection_interval_too_short", errCollectionInterval, `"collection_interval" must be at least 1s, got 500ms`},
+		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},
+		{"rate_too_high", errRequestsPerMinute, `"requests_per_minute" must be between 1 and 5`},
+		{"empty_metric", errEmptyMetric, `metrics[1]: "metrics" has an empty name`},
+		{"http_not_loopback", apiconfig.ErrEndpointScheme, `"endpoint" must use https://`},
+		{"email_without_token", apiconfig.ErrEmailWithoutToken, `"api_token" must be set`},
+		{"no_credentials", apiconfig.ErrNoCredentials, `"auth"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := confmap.Validate(loadConfig(t, tt.name))
+			require.ErrorIs(t, err, tt.wantErr)
+			assert.Contains(t, err.Error(), tt.wantText)
+			assert.NotContains(t, err.Error(), "s3cr3t-token")
+		})
+	}
+}
+
+func TestValidateAcceptsAHigherBudgetOnLoopback(t *testing.T) {
+	require.NoError(t, confmap.Validate(loadConfig(t, "rate_high_on_loopback")))
+}

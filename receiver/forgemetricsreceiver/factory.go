@@ -1,0 +1,39 @@
+package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
+)
+
+// NewFactory returns the factory of the forgemetrics receiver.
+func NewFactory() receiver.Factory {
+	return receiver.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		receiver.WithMetrics(createMetricsReceiver, metadata.MetricsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	client.Endpoint = apiconfig.DefaultEndpoint
+	client.Timeout = defaultTimeout
+	return &Config{
+		ClientConfig:       client,
+		CollectionInterval: defaultCollectionInterval,
+		Delay:              defaultDelay,
+		InitialLookback:    defaultInitialLookback,
+		RequestsPerMinute:  defaultRequestsPerMinute,
+	}
+}
+
+func createMetricsReceiver(_ context.Context, settings receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	return newReceiver(cfg.(*Config), settings, next), nil
+}

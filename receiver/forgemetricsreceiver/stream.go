@@ -1,0 +1,109 @@
+package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/window"
+	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
+)
+
+const dataFormat = "forge_app_metrics"
+
+// answerFetcher asks the API for one window of an app's metrics.
+type answerFetcher interface {
+	Fetch(ctx context.Context, q metricsapi.Query, buf *bytes.Buffer) ([]byte, error)
+}
+
+// stream reads one app's windows, all of its environments in one call each; the walk moves it
+// through time.
+type stream struct {
+	query    metricsapi.Query
+	window   metricsapi.Window
+	walk     *window.Walk
+	caller   *retry.Caller
+	handover *retry.Handover
+	fetcher  answerFetcher
+	pool     *pages.Pool
+	consumer consumer.Metrics
+	obsrecv  *receiverhelper.ObsReport
+	tel      *appTelemetry
+	logger   *zap.Logger
+}
+
+func (s *stream) run(ctx context.Context) {
+	s.tel.start(ctx)
+	s.walk.Run(ctx, s.readWindow)
+}
+
+// readWindow delivers the points of state's window and returns the next window's state once the
+// pipeline accepted them.
+func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
+	q, w := s.query, s.window
+	q.Start, q.End = state.WindowStart, state.WindowEnd
+	w.Start, w.End = state.WindowStart, state.WindowEnd
+	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
+
+	var answer []byte
+	var metrics pmetric.Metrics
+	var drops metricsapi.Drops
+	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
+		slot, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer slot.Release()
+		answer, err = s.fetcher.Fetch(ctx, q, slot.Buf)
+		if err == nil {
+			metrics, drops, err = metricsapi.Decode(answer, w)
+		}
+		if errors.Is(err, metricsapi.ErrMalformedAnswer) {
+			return &apierror.BadBodyError{Err: err}
+		}
+		return err
+	}, fields...)
+	if err != nil {
+		return state, err
+	}
+	s.tel.dropped(ctx, reasonOutsideWindow, drops.OutsideWindow)
+	s.tel.dropped(ctx, reasonUnknownEnvironment, drops.UnknownEnvironment)
+
+	if count := metrics.DataPointCount(); count > 0 {
+		dropped, err := s.handover.Deliver(ctx, func(ctx context.Context, attempt int) error {
+			if attempt > 0 {
+				// Processors may have changed the first attempt: decode the kept answer again.
+				metrics, _, _ = metricsapi.Decode(answer, w)
+			}
+			return s.consume(ctx, metrics)
+		})
+		if err != nil {
+			return state, err
+		}
+		if dropped {
+			s.logger.Error("Pipeline permanently refused a window's points; they are dropped", append(fields, zap.Int("points", count))...)
+			s.tel.dropped(ctx, reasonPermanentPipelineError, count)
+		}
+	}
+	return checkpoint.State{WindowStart: state.WindowEnd}, nil
+}
+
+func (s *stream) consume(ctx context.Context, metrics pmetric.Metrics) error {
+	count := metrics.DataPointCount()
+	opCtx := s.obsrecv.StartMetricsOp(ctx)
+	err := s.consumer.ConsumeMetrics(opCtx, metrics)
+	s.obsrecv.EndMetricsOp(opCtx, dataFormat, count, err)
+	if err == nil {
+		s.tel.received(ctx, count)
+	}
+	return err
+}
