@@ -7,7 +7,8 @@ OCB          := $(LOCALBIN)/ocb-$(OCB_VERSION)
 DIST         := bin/otelcol-forge
 SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
-COMPONENT    := receiver/forgelogsreceiver
+LOGS         := receiver/forgelogsreceiver
+METRICS      := receiver/forgemetricsreceiver
 
 .PHONY: all build sim run test unit e2e generate lint bench bench-e2e fuzz clean
 
@@ -44,10 +45,13 @@ e2e: build
 
 ## generate: regenerate mdatagen output and golden files
 generate:
-	$(MDATAGEN) $(COMPONENT)/metadata.yaml
+	$(MDATAGEN) $(LOGS)/metadata.yaml
+	$(MDATAGEN) $(METRICS)/metadata.yaml
 	@# golden.WriteLogs marks the writing run failed on purpose; the second run checks the new files.
-	-$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run TestDecodeGolden -count=1 -update >/dev/null
-	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run TestDecodeGolden -count=1
+	-$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1 -update >/dev/null
+	$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1 -update
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
 
 lint:
 	$(GO) vet ./...
@@ -57,8 +61,10 @@ lint:
 ## fuzz: run each fuzz target briefly (FUZZTIME each)
 FUZZTIME ?= 10s
 fuzz:
-	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME)
 
 ## bench: Go benchmarks of decoding (with the ratio to the sidecar baseline), a stream and checkpoints
 bench:

@@ -21,6 +21,7 @@ var placeholders = []string{
 	"DT_OTLP_ENDPOINT=https://abc.live.dynatrace.com/api/v2/otlp", "DT_API_TOKEN=x",
 	"ELASTIC_OTLP_ENDPOINT=https://elastic.example.com", "ELASTIC_API_KEY=x",
 	"OTLP_ENDPOINT=https://otlp.example.com", "OTLP_API_KEY=x", "MY_POD_IP=127.0.0.1",
+	"PROMETHEUS_URL=http://prometheus.example.com:9090", "LOKI_URL=http://loki.example.com:3100",
 }
 
 func validate(t *testing.T, config string) {

@@ -42,21 +42,27 @@ func collectorBinary(t *testing.T) string {
 	return bin
 }
 
-// backend is an OTLP/HTTP logs endpoint that counts records by invocationId.
+// backend is an OTLP/HTTP endpoint that counts log records by invocationId and data points by
+// the simulator's point key.
 type backend struct {
 	srv *httptest.Server
 
 	mu     sync.Mutex
 	counts map[string]int
 	total  int
+	points map[string]int
 }
 
 func newBackend(t *testing.T) *backend {
-	b := &backend{counts: map[string]int{}}
+	b := &backend{counts: map[string]int{}, points: map[string]int{}}
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if r.URL.Path == "/v1/metrics" {
+			b.serveMetrics(w, body)
 			return
 		}
 		req := plogotlp.NewExportRequest()
