@@ -37,8 +37,9 @@ run: build sim
 ## test: unit tests with the race detector, then the end-to-end tests against the built collector
 test: unit e2e
 
+# Shuffled, so that no test depends on another's leftovers.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -shuffle=on ./...
 
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout 20m ./test/e2e/...
