@@ -12,18 +12,6 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 )
 
-// MaxInAnyMinute returns the most of times (sorted) that fall in any 60-second span.
-func maxInAnyMinute(times []time.Time) int {
-	most, first := 0, 0
-	for last := range times {
-		for times[last].Sub(times[first]) >= time.Minute {
-			first++
-		}
-		most = max(most, last-first+1)
-	}
-	return most
-}
-
 var epoch = time.Unix(1_700_000_000, 0)
 
 func TestBudgetNeverExceedsItsRateInAnyMinute(t *testing.T) {
@@ -36,7 +24,7 @@ func TestBudgetNeverExceedsItsRateInAnyMinute(t *testing.T) {
 			require.NoError(t, err)
 			times = append(times, clock.Now())
 		}
-		assert.Equal(t, perMinute, maxInAnyMinute(times), "per minute %d", perMinute)
+		assert.Equal(t, perMinute, clocktest.MaxInAnyMinute(times), "per minute %d", perMinute)
 	}
 }
 
@@ -103,6 +91,6 @@ func TestBudgetStarvesNoCaller(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.LessOrEqual(t, maxInAnyMinute(times), 30)
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 30)
 	assert.InDelta(t, counts[0], counts[1], 1, "turns alternate: %v", counts)
 }

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -96,30 +96,18 @@ func (o *recordingObserver) RateLimitWait(_ context.Context, d time.Duration) {
 	o.waited += d
 }
 
-type statusHost struct {
-	component.Host
-	mu       sync.Mutex
-	statuses []componentstatus.Status
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.statuses = append(h.statuses, ev.Status())
-}
-
 type fixture struct {
 	clock    *clocktest.Fake
 	caller   *Caller
 	observer *recordingObserver
-	host     *statusHost
+	host     *statustest.Host
 	logs     *observer.ObservedLogs
 }
 
 func newFixture(perMinute int) *fixture {
 	clock := clocktest.NewFake(epoch)
 	core, logs := observer.New(zap.DebugLevel)
-	f := &fixture{clock: clock, observer: &recordingObserver{}, host: &statusHost{Host: componenttest.NewNopHost()}, logs: logs}
+	f := &fixture{clock: clock, observer: &recordingObserver{}, host: statustest.NewHost(), logs: logs}
 	f.caller = &Caller{
 		Clock: clock, Budget: budget.New(clock, perMinute), Transient: backoff.Transient, Refused: backoff.Refused,
 		Jitter: ceiling, Retention: 14 * 24 * time.Hour, RetentionEdge: 20 * time.Minute,
@@ -235,7 +223,7 @@ func TestCallRetriesRefusalsSlowlyAndReportsThem(t *testing.T) {
 	api := newScriptedAPI(t, f.clock, answer{status: 401}, answer{status: 403})
 	require.NoError(t, f.do(t, api))
 	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute}, api.gaps())
-	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK}, f.host.statuses)
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK}, f.host.Statuses())
 	refused := f.logs.FilterMessageSnippet("API refused the request").All()
 	require.Len(t, refused, 2)
 	assert.EqualValues(t, 401, refused[0].ContextMap()["status"])
@@ -299,18 +287,7 @@ func TestCallBudgetHoldsOnTheWireWhenConnectionsClose(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Greater(t, len(received), 250, "the budget was saturated")
-	assert.LessOrEqual(t, maxInAnyMinute(received), 30)
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(received), 30)
 	assert.Len(t, f.observer.statuses, len(received), "every request the API received is counted")
 	assert.Contains(t, f.observer.statuses, 0, "closed connections count as requests without answer")
-}
-
-func maxInAnyMinute(times []time.Time) int {
-	most, first := 0, 0
-	for last := range times {
-		for times[last].Sub(times[first]) >= time.Minute {
-			first++
-		}
-		most = max(most, last-first+1)
-	}
-	return most
 }

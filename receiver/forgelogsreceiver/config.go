@@ -3,9 +3,10 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 import (
 	"errors"
 	"fmt"
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"strings"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"

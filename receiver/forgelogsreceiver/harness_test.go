@@ -3,13 +3,12 @@ package forgelogsreceiver
 import (
 	"context"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
+
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -23,36 +22,12 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/internal/pages"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/status"
-	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadatatest"
 )
-
-// statusHost records the component status events streams report.
-type statusHost struct {
-	component.Host
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-func (h *statusHost) statuses() []componentstatus.Status {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []componentstatus.Status
-	for _, ev := range h.events {
-		out = append(out, ev.Status())
-	}
-	return out
-}
 
 const (
 	testApp   = "app-1"
@@ -69,7 +44,7 @@ type harness struct {
 	srv   *httptest.Server
 	store checkpoint.Store
 	tel   *componenttest.Telemetry
-	host  *statusHost
+	host  *statustest.Host
 	logs  *observer.ObservedLogs
 	// budget and status are shared by the streams of one harness, as by the streams of one app.
 	budget *budget.Budget
@@ -107,7 +82,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	return &harness{
 		t: t, clock: clock, sim: sim, srv: srv, store: checkpoint.NewMemoryStore(), tel: tel,
-		host:  &statusHost{Host: componenttest.NewNopHost()},
+		host:  statustest.NewHost(),
 		start: now.Add(-3 * time.Hour),
 	}
 }
@@ -142,20 +117,18 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 		h.status = status.New(h.host)
 	}
 	tel := newStreamTelemetry(telemetry, spec.query.AppID, spec.query.EnvironmentID)
-	plan := window.Plan{
-		Max: maxWindow, Align: time.Millisecond, Delay: time.Minute, PollInterval: time.Minute,
-		InitialLookback: h.clock.Now().Sub(h.start), Retention: maxLookback, RetentionMargin: retentionMargin,
+	rt := &poller.Runtime{
+		Clock: h.clock, Jitter: ceilingJitter, Transient: backoff.Transient, Refused: backoff.Refused,
+		Pool: pages.NewPool(2), Store: h.store, Status: h.status, ObsReport: obsrecv,
 	}
+	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start)}
 	return &stream{
-		spec: spec,
-		walk: &window.Walk{Plan: plan, Clock: h.clock, Store: h.store, Key: spec.key, QueryHash: spec.queryHash,
-			Status: h.status, Observer: tel, Logger: settings.Logger},
-		caller: &retry.Caller{Clock: h.clock, Budget: h.budget, Transient: backoff.Transient, Refused: backoff.Refused,
-			Jitter: ceilingJitter, Retention: maxLookback, RetentionEdge: 2 * retentionMargin,
-			Status: h.status, Stream: spec.key, Observer: tel, Logger: settings.Logger},
-		handover: &retry.Handover{Clock: h.clock, Backoff: backoff.Transient, Jitter: ceilingJitter, Logger: settings.Logger},
+		spec:     spec,
+		walk:     rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger),
+		caller:   rt.Caller(cfg.plan(), h.budget, spec.key, tel, settings.Logger),
+		handover: rt.Handover(settings.Logger),
 		fetcher:  client,
-		pool:     pages.NewPool(2),
+		pool:     rt.Pool,
 		scope:    forgeapi.Scope{Name: scopeName, Version: "test"},
 		consumer: next,
 		obsrecv:  obsrecv,

@@ -2,25 +2,16 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
-	"github.com/forgelogs/otelcol-forge/internal/backoff"
 	"github.com/forgelogs/otelcol-forge/internal/budget"
-	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
-	"github.com/forgelogs/otelcol-forge/internal/clock"
-	"github.com/forgelogs/otelcol-forge/internal/group"
-	"github.com/forgelogs/otelcol-forge/internal/pages"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
-	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
@@ -36,29 +27,25 @@ const (
 	retentionMargin = 10 * time.Minute
 )
 
-// forgeReceiver owns one goroutine per stream.
+// forgeReceiver runs one stream per (app, environment, site shard).
 type forgeReceiver struct {
-	cfg      *Config
-	settings receiver.Settings
-	consumer consumer.Logs
-	// clock, jitter and the backoff policies pace everything; tests replace them.
-	clock              clock.Clock
-	jitter             backoff.Jitter
-	transient, refused backoff.Policy
-	// pool bounds the pages in flight across all streams.
-	pool *pages.Pool
-
-	telemetry     *metadata.TelemetryBuilder
-	storageClient storage.Client
-	streams       *group.Group
+	cfg       *Config
+	settings  receiver.Settings
+	consumer  consumer.Logs
+	rt        *poller.Runtime
+	telemetry *metadata.TelemetryBuilder
 }
 
 func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *forgeReceiver {
-	return &forgeReceiver{
-		cfg: cfg, settings: settings, consumer: next,
-		clock: clock.Real{}, jitter: backoff.RandomJitter,
-		transient: backoff.Transient, refused: backoff.Refused,
-		pool: pages.NewPool(pages.DefaultSlots()),
+	return &forgeReceiver{cfg: cfg, settings: settings, consumer: next, rt: poller.New()}
+}
+
+// plan is the shape of the logs API's windows.
+func (cfg *Config) plan() window.Plan {
+	return window.Plan{
+		Max: maxWindow, Align: time.Millisecond,
+		Delay: cfg.Delay, PollInterval: cfg.PollInterval, InitialLookback: cfg.InitialLookback,
+		Retention: maxLookback, RetentionMargin: retentionMargin,
 	}
 }
 
@@ -73,63 +60,41 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	store, storageClient, err := checkpoint.Open(ctx, host, r.cfg.StorageID, r.settings.ID, r.settings.Logger)
-	if err != nil {
-		return err
-	}
-	r.storageClient = storageClient
-	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
-		ReceiverID: r.settings.ID, Transport: "http", ReceiverCreateSettings: r.settings,
-	})
-	if err != nil {
+	if err := r.rt.Open(ctx, host, r.cfg.StorageID, r.settings); err != nil {
 		return err
 	}
 	r.telemetry, err = metadata.NewTelemetryBuilder(r.settings.TelemetrySettings)
 	if err != nil {
 		return err
 	}
-
-	r.streams = group.New()
-	streamStatus := status.New(host)
 	scope := forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	plan := window.Plan{
-		Max: maxWindow, Align: time.Millisecond,
-		Delay: r.cfg.Delay, PollInterval: r.cfg.PollInterval, InitialLookback: r.cfg.InitialLookback,
-		Retention: maxLookback, RetentionMargin: retentionMargin,
-	}
+	plan := r.cfg.plan()
 	budgets := map[string]*budget.Budget{}
 	for _, spec := range streamSpecs(r.cfg) {
 		// The API counts requests per app: all of its streams share one budget.
 		appBudget, ok := budgets[spec.query.AppID]
 		if !ok {
-			appBudget = budget.New(r.clock, r.cfg.RequestsPerMinute)
+			appBudget = r.rt.Budget(r.cfg.RequestsPerMinute)
 			budgets[spec.query.AppID] = appBudget
 		}
 		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
 			zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
 		tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
 		s := &stream{
-			spec: spec,
-			walk: &window.Walk{
-				Plan: plan, Clock: r.clock, Store: store, Key: spec.key, QueryHash: spec.queryHash,
-				Status: streamStatus, Observer: tel, Logger: logger,
-			},
-			caller: &retry.Caller{
-				Clock: r.clock, Budget: appBudget, Transient: r.transient, Refused: r.refused, Jitter: r.jitter,
-				Retention: maxLookback, RetentionEdge: 2 * retentionMargin,
-				Status: streamStatus, Stream: spec.key, Observer: tel, Logger: logger,
-			},
-			handover: &retry.Handover{Clock: r.clock, Backoff: r.transient, Jitter: r.jitter, Logger: logger},
+			spec:     spec,
+			walk:     r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger),
+			caller:   r.rt.Caller(plan, appBudget, spec.key, tel, logger),
+			handover: r.rt.Handover(logger),
 			fetcher:  client,
-			pool:     r.pool,
+			pool:     r.rt.Pool,
 			scope:    scope,
 			consumer: r.consumer,
-			obsrecv:  obsrecv,
+			obsrecv:  r.rt.ObsReport,
 			tel:      tel,
-			clock:    r.clock,
+			clock:    r.rt.Clock,
 			logger:   logger,
 		}
-		r.streams.Go(s.run)
+		r.rt.Go(s.run)
 	}
 	return nil
 }
@@ -137,15 +102,8 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 // Shutdown cancels requests in flight and waits for every stream to stop. Progress is committed
 // page by page, so nothing partial needs saving here.
 func (r *forgeReceiver) Shutdown(ctx context.Context) error {
-	if err := r.streams.Stop(ctx); err != nil {
-		return err // streams may still write checkpoints: leave the storage open
-	}
-	var errs []error
-	if r.storageClient != nil {
-		errs = append(errs, r.storageClient.Close(context.WithoutCancel(ctx)))
-	}
 	if r.telemetry != nil {
-		r.telemetry.Shutdown()
+		defer r.telemetry.Shutdown()
 	}
-	return errors.Join(errs...)
+	return r.rt.Close(ctx)
 }

@@ -82,7 +82,7 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, sink consumer
 	rcv, err := NewFactory().CreateLogs(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
 	r := rcv.(*forgeReceiver)
-	r.clock, r.jitter = clock, ceilingJitter
+	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
 	clock.SetParticipants(len(streamSpecs(cfg)))
 	require.NoError(t, r.Start(context.Background(), host))
 	return r
@@ -202,7 +202,7 @@ func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
 		perEnv[r.EnvironmentID]++
 	}
 	require.Greater(t, len(requests), 200, "the backlog kept the budget busy")
-	assert.LessOrEqual(t, maxInAnyMinute(times), 60, "one budget for the whole app")
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 60, "one budget for the whole app")
 	// All three streams have the same backlog: taking turns, each gets a third of the requests.
 	require.Len(t, perEnv, 3)
 	for env, n := range perEnv {
@@ -229,18 +229,6 @@ func TestReceiverShutsDownPromptlyDuringARequest(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Shutdown did not cancel the request in flight")
 	}
-}
-
-// maxInAnyMinute returns the most of times (sorted) that fall in any 60-second span.
-func maxInAnyMinute(times []time.Time) int {
-	most, first := 0, 0
-	for last := range times {
-		for times[last].Sub(times[first]) >= time.Minute {
-			first++
-		}
-		most = max(most, last-first+1)
-	}
-	return most
 }
 
 func TestReceiverRefusesAMissingStorageExtension(t *testing.T) {

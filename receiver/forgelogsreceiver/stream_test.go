@@ -251,7 +251,7 @@ func TestStreamStopsWhenItsCheckpointCannotBeRead(t *testing.T) {
 
 	assert.Empty(t, h.sim.Requests(), "never guesses a start")
 	assert.Zero(t, sink.LogRecordCount())
-	assert.Equal(t, []componentstatus.Status{componentstatus.StatusPermanentError}, h.host.statuses())
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusPermanentError}, h.host.Statuses())
 	assert.Equal(t, 1, h.logs.FilterMessageSnippet("Checkpoint unreadable").Len())
 }
 
@@ -293,7 +293,7 @@ func TestStreamRetriesRefusalsSlowlyAndRecovers(t *testing.T) {
 
 	assert.Equal(t, int64(3), refusals.Load())
 	assert.Positive(t, sink.LogRecordCount())
-	statuses := h.host.statuses()
+	statuses := h.host.Statuses()
 	require.GreaterOrEqual(t, len(statuses), 2)
 	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0])
 	assert.Equal(t, componentstatus.StatusOK, statuses[len(statuses)-1])

@@ -3,8 +3,6 @@ package forgelogsreceiver
 import (
 	"context"
 	"encoding/pem"
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

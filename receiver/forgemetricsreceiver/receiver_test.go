@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
@@ -71,7 +72,7 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, sink *consume
 	rcv, err := NewFactory().CreateMetrics(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
 	r := rcv.(*metricsReceiver)
-	r.clock, r.jitter = clock, ceilingJitter
+	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
 	clock.SetParticipants(len(cfg.Apps))
 	require.NoError(t, r.Start(context.Background(), host))
 	return r
@@ -135,17 +136,6 @@ func expectedKeys(sim *forgesim.Server, cfg *Config, from, until time.Time) map[
 	return want
 }
 
-func maxInAnyMinute(times []time.Time) int {
-	most, first := 0, 0
-	for last := range times {
-		for times[last].Sub(times[first]) >= time.Minute {
-			first++
-		}
-		most = max(most, last-first+1)
-	}
-	return most
-}
-
 // Every simulated point is delivered once, across a clean restart, with the account's budget of
 // five calls a minute shared by both apps.
 func TestReceiverDeliversEveryPointOnceAcrossARestart(t *testing.T) {
@@ -183,7 +173,7 @@ func TestReceiverDeliversEveryPointOnceAcrossARestart(t *testing.T) {
 			calls = append(calls, r.Time)
 		}
 	}
-	assert.LessOrEqual(t, maxInAnyMinute(calls), 5, "five calls a minute for the account, both apps together")
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(calls), 5, "five calls a minute for the account, both apps together")
 }
 
 func TestReceiverRegroupsPointsPerEnvironment(t *testing.T) {
@@ -228,32 +218,14 @@ func TestReceiverReportsARefusedTokenAndRecovers(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cfg := testConfig(srv.URL)
 	cfg.Apps = cfg.Apps[:1]
-	host := &statusHost{Host: componenttest.NewNopHost()}
+	host := statustest.NewHost()
 	sink := &consumertest.MetricsSink{}
 	runUntil(t, startReceiver(t, cfg, host, sink, clock), clock, simNow.Add(10*time.Minute))
 
 	assert.Equal(t, int64(2), refusals.Load())
 	assert.Positive(t, sink.DataPointCount())
-	statuses := host.statuses()
+	statuses := host.Statuses()
 	require.NotEmpty(t, statuses)
 	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0])
 	assert.Equal(t, componentstatus.StatusOK, statuses[len(statuses)-1])
-}
-
-type statusHost struct {
-	component.Host
-	mu     sync.Mutex
-	events []componentstatus.Status
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev.Status())
-}
-
-func (h *statusHost) statuses() []componentstatus.Status {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]componentstatus.Status(nil), h.events...)
 }

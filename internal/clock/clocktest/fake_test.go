@@ -42,3 +42,16 @@ func TestFakeStopsTimeAtStopAt(t *testing.T) {
 	assert.Equal(t, 1, calls)
 	assert.Equal(t, 2, f.Sleeps())
 }
+
+func TestMaxInAnyMinute(t *testing.T) {
+	at := func(seconds ...int) []time.Time {
+		var out []time.Time
+		for _, s := range seconds {
+			out = append(out, epoch.Add(time.Duration(s)*time.Second))
+		}
+		return out
+	}
+	assert.Equal(t, 0, MaxInAnyMinute(nil))
+	assert.Equal(t, 2, MaxInAnyMinute(at(0, 59, 60)), "60s apart fall in different spans")
+	assert.Equal(t, 4, MaxInAnyMinute(at(0, 30, 40, 59, 100)))
+}

@@ -3,13 +3,14 @@ package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelog
 import (
 	"context"
 	"fmt"
-	"github.com/forgelogs/otelcol-forge/internal/apierror"
-	"github.com/forgelogs/otelcol-forge/internal/pages"
-	"github.com/forgelogs/otelcol-forge/internal/wire"
 	"io"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/wire"
 )
 
 // DefaultMaxBodyBytes caps a page. Real pages are far smaller; the cap keeps a broken or hostile

@@ -3,8 +3,6 @@ package forgeapi
 import (
 	"context"
 	"errors"
-	"github.com/forgelogs/otelcol-forge/internal/apierror"
-	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

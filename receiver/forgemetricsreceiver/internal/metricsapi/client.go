@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/forgelogs/otelcol-forge/internal/wire"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/wire"
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
 )

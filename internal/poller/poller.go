@@ -1,0 +1,111 @@
+// Package poller is what a receiver's streams run on: how they are paced (clock, jitter,
+// backoff), where their pages and checkpoints live, the component status they report to, and the
+// goroutines that run them. A receiver opens it in Start and closes it in Shutdown.
+package poller // import "github.com/forgelogs/otelcol-forge/internal/poller"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/forgelogs/otelcol-forge/internal/backoff"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock"
+	"github.com/forgelogs/otelcol-forge/internal/group"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
+	"github.com/forgelogs/otelcol-forge/internal/retry"
+	"github.com/forgelogs/otelcol-forge/internal/status"
+	"github.com/forgelogs/otelcol-forge/internal/window"
+)
+
+// Runtime is shared by the streams of one receiver.
+type Runtime struct {
+	// Clock, Jitter and the backoff policies pace everything; tests replace them before Open.
+	Clock              clock.Clock
+	Jitter             backoff.Jitter
+	Transient, Refused backoff.Policy
+	// Pool bounds the pages in flight across all streams.
+	Pool *pages.Pool
+
+	// Set by Open.
+	Store     checkpoint.Store
+	Status    *status.Streams
+	ObsReport *receiverhelper.ObsReport
+
+	storageClient storage.Client
+	streams       *group.Group
+}
+
+// New returns a runtime on the wall clock with the production pacing.
+func New() *Runtime {
+	return &Runtime{
+		Clock: clock.Real{}, Jitter: backoff.RandomJitter,
+		Transient: backoff.Transient, Refused: backoff.Refused,
+		Pool: pages.NewPool(pages.DefaultSlots()),
+	}
+}
+
+// Open prepares the checkpoint store (the storage extension storageID, or memory), the component
+// status and the receiver's ObsReport.
+func (r *Runtime) Open(ctx context.Context, host component.Host, storageID *component.ID, settings receiver.Settings) error {
+	store, client, err := checkpoint.Open(ctx, host, storageID, settings.ID, settings.Logger)
+	if err != nil {
+		return err
+	}
+	r.Store, r.storageClient = store, client
+	r.ObsReport, err = receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID: settings.ID, Transport: "http", ReceiverCreateSettings: settings,
+	})
+	if err != nil {
+		return err
+	}
+	r.Status = status.New(host)
+	r.streams = group.New()
+	return nil
+}
+
+// Budget returns a new request budget on the runtime's clock.
+func (r *Runtime) Budget(perMinute int) *budget.Budget { return budget.New(r.Clock, perMinute) }
+
+// Walk returns the walk of the stream named key.
+func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs window.Observer, logger *zap.Logger) *window.Walk {
+	return &window.Walk{
+		Plan: plan, Clock: r.Clock, Store: r.Store, Key: key, QueryHash: queryHash,
+		Status: r.Status, Observer: obs, Logger: logger,
+	}
+}
+
+// Caller returns the request runner of the stream named key, drawing from b.
+func (r *Runtime) Caller(plan window.Plan, b *budget.Budget, key string, obs retry.Observer, logger *zap.Logger) *retry.Caller {
+	return &retry.Caller{
+		Clock: r.Clock, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
+		// A 400 this close to the limit means the API's clock already put the window past it.
+		Retention: plan.Retention, RetentionEdge: 2 * plan.RetentionMargin,
+		Status: r.Status, Stream: key, Observer: obs, Logger: logger,
+	}
+}
+
+// Handover returns the pipeline hand-over of a stream.
+func (r *Runtime) Handover(logger *zap.Logger) *retry.Handover {
+	return &retry.Handover{Clock: r.Clock, Backoff: r.Transient, Jitter: r.Jitter, Logger: logger}
+}
+
+// Go runs a stream until Close.
+func (r *Runtime) Go(run func(ctx context.Context)) { r.streams.Go(run) }
+
+// Close stops every stream, then closes the storage. If the streams do not stop before ctx ends,
+// the storage stays open, since they may still write checkpoints.
+func (r *Runtime) Close(ctx context.Context) error {
+	if err := r.streams.Stop(ctx); err != nil {
+		return err
+	}
+	if r.storageClient != nil {
+		return r.storageClient.Close(context.WithoutCancel(ctx))
+	}
+	return nil
+}
