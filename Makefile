@@ -2,22 +2,53 @@
 SHELL        := /bin/bash
 GO           ?= go
 OCB_VERSION  := v0.165.0
+PROM_VERSION := v0.316.0
+HELM_VERSION := v3.22.0
+CHART_VERSION := 0.170.0
+# Tools are installed for the host's platform, under versioned names so that a version bump installs anew.
 LOCALBIN     := $(CURDIR)/.tools
 OCB          := $(LOCALBIN)/ocb-$(OCB_VERSION)
+PROMETHEUS   := $(LOCALBIN)/prometheus-$(PROM_VERSION)
+PROMTOOL     := $(LOCALBIN)/promtool-$(PROM_VERSION)
+HELM         := $(LOCALBIN)/helm-$(HELM_VERSION)
+# The upstream chart: the copy beside the repository where there is one, else pulled into .tools/.
+SHARED_CHART := $(abspath ../shared/charts/opentelemetry-collector)
+PULLED_CHART := $(LOCALBIN)/charts/opentelemetry-collector-$(CHART_VERSION)
+CHART        := $(if $(wildcard $(SHARED_CHART)/Chart.yaml),$(SHARED_CHART),$(PULLED_CHART))
 DIST         := bin/otelcol-forge
 SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
 METRICS      := receiver/forgemetricsreceiver
 
-.PHONY: all build sim run test unit e2e generate lint bench bench-e2e fuzz clean
+.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e fuzz clean
 
 all: build
 
+# go-install installs package $(2) at version $(3) as $(1).
+define go-install
+mkdir -p $(LOCALBIN)
+GOBIN=$(LOCALBIN) $(GO) install $(2)@$(3)
+mv $(LOCALBIN)/$(notdir $(2)) $(1)
+endef
+
 $(OCB):
-	mkdir -p $(LOCALBIN)
-	GOBIN=$(LOCALBIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
-	mv $(LOCALBIN)/builder $(OCB)
+	$(call go-install,$@,go.opentelemetry.io/collector/cmd/builder,$(OCB_VERSION))
+
+$(PROMETHEUS):
+	$(call go-install,$@,github.com/prometheus/prometheus/cmd/prometheus,$(PROM_VERSION))
+
+$(PROMTOOL):
+	$(call go-install,$@,github.com/prometheus/prometheus/cmd/promtool,$(PROM_VERSION))
+
+$(HELM):
+	$(call go-install,$@,helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
+$(PULLED_CHART)/Chart.yaml: | $(HELM)
+	rm -rf $(PULLED_CHART) $(LOCALBIN)/charts/pull
+	$(HELM) pull opentelemetry-collector --repo https://open-telemetry.github.io/opentelemetry-helm-charts \
+		--version $(CHART_VERSION) --untar --untardir $(LOCALBIN)/charts/pull
+	mv $(LOCALBIN)/charts/pull/opentelemetry-collector $(PULLED_CHART)
 
 ## build: the collector distribution at bin/otelcol-forge
 build: $(OCB)
@@ -44,6 +75,18 @@ unit:
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout 20m ./test/e2e/...
 
+## ops-check: promtool checks and unit tests of the alerts, then the alerts and the dashboard on a
+## real Prometheus scraping the built collector
+ops-check: build sim $(PROMETHEUS) $(PROMTOOL)
+	$(PROMTOOL) check rules deploy/prometheus/alerts.yaml
+	$(PROMTOOL) test rules deploy/prometheus/*_test.yaml
+	PROMETHEUS=$(PROMETHEUS) PROMTOOL=$(PROMTOOL) $(GO) test -count=1 -tags ops -timeout 15m ./test/ops/...
+
+## deploy-check: render deploy/helm/values.yaml with the upstream chart, check the objects and
+## validate the collector config they carry
+deploy-check: build $(HELM) $(CHART)/Chart.yaml
+	HELM=$(HELM) CHART=$(CHART) $(GO) test -count=1 -tags helm ./test/deploy/...
+
 ## generate: regenerate mdatagen output and golden files
 generate:
 	$(MDATAGEN) $(LOGS)/metadata.yaml
@@ -55,8 +98,9 @@ generate:
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
 
 lint:
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./test/...
+	$(GO) vet -tags e2e,ops,helm ./test/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 
 ## fuzz: run each fuzz target briefly (FUZZTIME each)

@@ -1,0 +1,218 @@
+//go:build ops
+
+package ops
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// The rules' `for` is cut to this, so that alerts fire within the test.
+const testFor = "5s"
+
+// Every alert and every dashboard query runs on a Prometheus that scrapes the built collector
+// every second, while the collector reads the simulator with one good and one refused token: each
+// query parses, each series it selects exists under the name the collector really exposes, and
+// the alerts for the refused token and the simulator's 429s fire.
+func TestAlertsAndDashboardAgainstTheCollector(t *testing.T) {
+	prometheusBin := tool(t, "PROMETHEUS")
+	dir := t.TempDir()
+	simPort, telemetryPort, promPort := freePort(t), freePort(t), freePort(t)
+
+	// -rpm 0: no limit of the simulator's own, so that the 429s are the 30% it throws at random.
+	start(t, "simulator", nil, repoBinary(t, "forgeapi-sim"), "-addr", "127.0.0.1:"+simPort,
+		"-apps", "sim-app:sim-env;refused-app:refused-env", "-token", "ops-token",
+		"-backlog", "1h", "-rate", "5", "-rpm", "0", "-throttle-rate", "0.3")
+	start(t, "collector", []string{
+		"OPS_API_ENDPOINT=http://127.0.0.1:" + simPort, "OPS_API_TOKEN=ops-token",
+		"OPS_STORAGE_DIR=" + dir, "OPS_TELEMETRY_PORT=" + telemetryPort,
+	}, repoBinary(t, "otelcol-forge"), "--config", filepath.Join("testdata", "collector.yaml"))
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), shortenedRules(t), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(fmt.Sprintf(`
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [rules.yaml]
+scrape_configs:
+  - job_name: otelcol-forge
+    static_configs: [{targets: ["127.0.0.1:%s"]}]
+`, telemetryPort)), 0o600))
+	start(t, "prometheus", nil, prometheusBin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address=127.0.0.1:"+promPort)
+	prom := prometheus{base: "http://127.0.0.1:" + promPort}
+	eventually(t, time.Minute, "Prometheus is ready", func() error {
+		_, err := prom.query("up")
+		return err
+	})
+
+	queries := allQueries(t)
+	selectors := map[string][]string{} // selector -> where it is used
+	names := map[string]bool{}
+	for _, q := range queries {
+		if _, err := prom.query(q.expr); err != nil {
+			t.Errorf("%s does not evaluate: %v", q.where, err)
+			continue
+		}
+		sels, err := prom.selectors(q.expr)
+		require.NoError(t, err, q.where)
+		for _, s := range sels {
+			selectors[s] = append(selectors[s], q.where)
+			if name := metricName(s); name != "" {
+				names[name] = true
+			}
+		}
+	}
+	require.False(t, t.Failed())
+
+	eventually(t, 2*time.Minute, "the collector exposes every metric the alerts and the dashboard use", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		body, err := httpGet(ctx, "http://127.0.0.1:"+telemetryPort+"/metrics")
+		if err != nil {
+			return err
+		}
+		exposed := exposedMetrics(string(body))
+		var missing []string
+		for name := range names {
+			if !exposed[name] {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("not exposed: %v", missing)
+		}
+		t.Logf("the collector exposes: %v", sortedKeys(exposed))
+		return nil
+	})
+
+	eventually(t, 2*time.Minute, "Prometheus holds a series for every selector", func() error {
+		var empty []string
+		for s, where := range selectors {
+			samples, err := prom.query(s)
+			if err != nil {
+				return err
+			}
+			if len(samples) == 0 {
+				empty = append(empty, fmt.Sprintf("%s (%s)", s, strings.Join(where, "; ")))
+			}
+		}
+		if len(empty) > 0 {
+			return fmt.Errorf("no series for %v", empty)
+		}
+		return nil
+	})
+	for _, q := range queries {
+		if q.label == "" {
+			continue
+		}
+		samples, err := prom.query("count by (" + q.label + ") (" + q.expr + ")")
+		require.NoError(t, err)
+		require.NotEmptyf(t, samples, "%s: no %s label", q.where, q.label)
+		require.NotEmptyf(t, samples[0].Metric[q.label], "%s: no %s label", q.where, q.label)
+	}
+
+	// The refused stream retries after 30 to 60 seconds, then 1 to 2 minutes: the alert needs two.
+	expected := map[string]map[string]string{
+		"ForgeLogsStreamRefused": {"app_id": "refused-app", "status_code": "401"},
+		"ForgeLogsRateLimited":   {"app_id": "sim-app"},
+	}
+	eventually(t, 5*time.Minute, "the alerts for the refused token and the 429s fire", func() error {
+		alerts, err := prom.alerts()
+		if err != nil {
+			return err
+		}
+		for name, labels := range expected {
+			if !firing(alerts, name, labels) {
+				return fmt.Errorf("%s %v is not firing; alerts: %v", name, labels, alerts)
+			}
+		}
+		return nil
+	})
+	alerts, err := prom.alerts()
+	require.NoError(t, err)
+	for _, a := range alerts {
+		want, ok := expected[a.Labels["alertname"]]
+		if a.State == "firing" && (!ok || !matches(a.Labels, want)) {
+			t.Errorf("unexpected alert: %v", a.Labels)
+		}
+	}
+}
+
+// allQueries lists every alert expression and every dashboard query, with variables filled in.
+func allQueries(t *testing.T) []dashboardQuery {
+	t.Helper()
+	var out []dashboardQuery
+	for name, expr := range alertExprs(t) {
+		out = append(out, dashboardQuery{where: "alert " + name, expr: expr})
+	}
+	d := loadDashboard(t)
+	own := ownVariables(d)
+	for _, q := range dashboardQueries(t, d) {
+		expr, unknown := substitute(q.expr, own)
+		require.Emptyf(t, unknown, "%s uses undefined variables", q.where)
+		q.expr = expr
+		out = append(out, q)
+	}
+	return out
+}
+
+// shortenedRules is alerts.yaml with every `for` cut to testFor.
+func shortenedRules(t *testing.T) []byte {
+	t.Helper()
+	rf := loadRules(t)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			if _, ok := r["for"]; ok {
+				r["for"] = testFor
+			}
+		}
+	}
+	out, err := yaml.Marshal(rf)
+	require.NoError(t, err)
+	return out
+}
+
+func metricName(selector string) string {
+	const prefix = `__name__="`
+	i := strings.Index(selector, prefix)
+	if i < 0 {
+		return ""
+	}
+	rest := selector[i+len(prefix):]
+	return rest[:strings.Index(rest, `"`)]
+}
+
+func firing(alerts []alert, name string, labels map[string]string) bool {
+	for _, a := range alerts {
+		if a.State == "firing" && a.Labels["alertname"] == name && matches(a.Labels, labels) {
+			return true
+		}
+	}
+	return false
+}
+
+func matches(got, want map[string]string) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
