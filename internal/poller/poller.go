@@ -80,13 +80,15 @@ func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs windo
 	}
 }
 
-// Caller returns the request runner of the stream named key, drawing from b.
-func (r *Runtime) Caller(plan window.Plan, b *budget.Budget, key string, obs retry.Observer, logger *zap.Logger) *retry.Caller {
+// Caller returns the request runner of walk's stream, drawing from b.
+func (r *Runtime) Caller(walk *window.Walk, b *budget.Budget, obs retry.Observer, logger *zap.Logger) *retry.Caller {
 	return &retry.Caller{
 		Clock: r.Clock, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
 		// A 400 this close to the limit means the API's clock already put the window past it.
-		Retention: plan.Retention, RetentionEdge: 2 * plan.RetentionMargin,
-		Status: r.Status, Stream: key, Observer: obs, Logger: logger,
+		Retention: walk.Plan.Retention, RetentionEdge: 2 * walk.Plan.RetentionMargin,
+		Status: r.Status, Stream: walk.Key, Observer: obs, Logger: logger,
+		// A stream stuck on failures falls behind: its lag keeps growing while it retries.
+		Retrying: walk.RecordLag,
 	}
 }
 

@@ -44,6 +44,8 @@ type Caller struct {
 	Stream   string
 	Observer Observer
 	Logger   *zap.Logger
+	// Retrying, when set, is called after each failure that the call waits out.
+	Retrying func(context.Context)
 }
 
 // Do calls try until it succeeds, ctx ends (its error is returned), or the API refuses windowStart
@@ -69,6 +71,9 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 		}
 		atEdge := windowStart.Before(c.Clock.Now().Add(-c.Retention + c.RetentionEdge))
 		d := failures.classify(err, atEdge)
+		if d.Kind != Expired && c.Retrying != nil {
+			c.Retrying(ctx)
+		}
 		fields := append(slices.Clip(fields), zap.Error(err))
 		switch d.Kind {
 		case Expired:

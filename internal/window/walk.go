@@ -39,6 +39,9 @@ type Walk struct {
 	Status    *status.Streams
 	Observer  Observer
 	Logger    *zap.Logger
+
+	// committed is the start of the window after the last commit: everything before it is delivered.
+	committed time.Time
 }
 
 // Run walks until ctx ends. It never returns on its own, except when the checkpoint cannot be
@@ -52,6 +55,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		}
 		return
 	}
+	w.committed = state.WindowStart
 	for ctx.Err() == nil {
 		if oldest := w.Plan.Oldest(w.Clock.Now()); state.WindowStart.Before(oldest) {
 			state = w.skipTo(ctx, state, oldest)
@@ -59,7 +63,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		if !state.InProgress() {
 			end, ok := w.Plan.End(state.WindowStart, w.Clock.Now())
 			if !ok {
-				w.Observer.Lag(ctx, w.Clock.Now().Sub(state.WindowStart))
+				w.RecordLag(ctx)
 				_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
 				continue
 			}
@@ -75,7 +79,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		}
 		w.Commit(ctx, next)
 		state = next
-		w.Observer.Lag(ctx, w.Clock.Now().Sub(state.WindowStart))
+		w.RecordLag(ctx)
 		if !w.Plan.Behind(state.WindowStart, w.Clock.Now()) {
 			_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
 		}
@@ -120,5 +124,15 @@ func (w *Walk) Commit(ctx context.Context, state checkpoint.State) {
 	// Progress the pipeline accepted is committed even while shutting down.
 	if err := w.Store.Save(context.WithoutCancel(ctx), w.Key, state); err != nil {
 		w.Logger.Error("Checkpoint not written; a restart now would repeat data", zap.Error(err))
+	}
+	w.committed = state.WindowStart
+}
+
+// RecordLag measures how far the committed position is behind now. The walk records it after
+// each window and while caught up; the stream's calls record it while they retry, so that the lag
+// of a stream stuck on a refusal keeps growing instead of freezing at its last value.
+func (w *Walk) RecordLag(ctx context.Context) {
+	if !w.committed.IsZero() {
+		w.Observer.Lag(ctx, w.Clock.Now().Sub(w.committed))
 	}
 }

@@ -122,10 +122,11 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 		Pool: pages.NewPool(2), Store: h.store, Status: h.status, ObsReport: obsrecv,
 	}
 	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start)}
+	walk := rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger)
 	return &stream{
 		spec:     spec,
-		walk:     rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger),
-		caller:   rt.Caller(cfg.plan(), h.budget, spec.key, tel, settings.Logger),
+		walk:     walk,
+		caller:   rt.Caller(walk, h.budget, tel, settings.Logger),
 		handover: rt.Handover(settings.Logger),
 		fetcher:  client,
 		pool:     rt.Pool,

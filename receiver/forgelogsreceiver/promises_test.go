@@ -295,3 +295,21 @@ func TestStreamCountsRequestsByStatus(t *testing.T) {
 	}
 	metadatatest.AssertEqualForgelogsAPIRequests(t, h.tel, want, metricdatatest.IgnoreTimestamp())
 }
+
+// A stream the API keeps refusing falls behind, and its checkpoint lag says so while it retries.
+func TestStreamLagGrowsWhileRefused(t *testing.T) {
+	h := newHarness(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	h.srv = srv
+	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 30*time.Minute)
+
+	lag, err := h.tel.GetMetric("otelcol_forgelogs_checkpoint_lag")
+	require.NoError(t, err)
+	got := lag.Data.(metricdata.Gauge[float64]).DataPoints[0].Value
+	// The stream starts 3 hours back and stays there; by its last retry, 15 minutes before the end
+	// (refusals are retried after 1, 2, 4, 5, 5... minutes), it is over 3h15m behind.
+	assert.GreaterOrEqual(t, got, (3*time.Hour + 15*time.Minute).Seconds())
+}

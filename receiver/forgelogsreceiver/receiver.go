@@ -80,10 +80,11 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
 			zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
 		tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
+		walk := r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger)
 		s := &stream{
 			spec:     spec,
-			walk:     r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger),
-			caller:   r.rt.Caller(plan, appBudget, spec.key, tel, logger),
+			walk:     walk,
+			caller:   r.rt.Caller(walk, appBudget, tel, logger),
 			handover: r.rt.Handover(logger),
 			fetcher:  client,
 			pool:     r.rt.Pool,

@@ -80,11 +80,12 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 		key := "metrics/" + appID
 		logger := r.settings.Logger.With(zap.String("app_id", appID))
 		tel := newAppTelemetry(r.telemetry, appID)
+		walk := r.rt.Walk(plan, key, 0, tel, logger)
 		s := &stream{
 			query:    metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
 			window:   metricsapi.Window{ServiceName: app.serviceName(), AppID: appID, Environments: environments(app), Scope: scope},
-			walk:     r.rt.Walk(plan, key, 0, tel, logger),
-			caller:   r.rt.Caller(plan, account, key, tel, logger),
+			walk:     walk,
+			caller:   r.rt.Caller(walk, account, tel, logger),
 			handover: r.rt.Handover(logger),
 			fetcher:  client,
 			pool:     r.rt.Pool,
