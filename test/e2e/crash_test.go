@@ -12,8 +12,9 @@ import (
 )
 
 // The collector is killed with SIGKILL at several moments while it catches up a backlog with live
-// records arriving, and restarted each time. In the end every record up to the horizon has
-// arrived, and none twice beyond the one page per kill whose commit the kill interrupted.
+// records arriving, and restarted each time. In the end every record and data point up to the
+// horizon has arrived, and none twice beyond the one page (logs) or window (metrics) per kill
+// whose commit the kill interrupted.
 func TestCollectorSurvivesKillNine(t *testing.T) {
 	const pageSize = 300
 	started := time.Now()
@@ -42,7 +43,18 @@ func TestCollectorSurvivesKillNine(t *testing.T) {
 	c := startCollector(t, env)
 	horizon := time.Now()
 	waitForAll(t, b, expectedIDs(sim, started.Add(-2*time.Hour+time.Second), horizon), 2*time.Minute)
+	metricsFrom := started.Add(-2 * time.Hour).Truncate(time.Minute)
+	waitForPoints(t, b, expectedPoints(sim, metricsFrom, horizon.Add(-time.Second).Truncate(time.Minute)), 2*time.Minute)
 	c.stop(t)
+
+	points := b.pointSnapshot()
+	pointDuplicates := 0
+	for _, n := range points {
+		pointDuplicates += n - 1
+	}
+	window := len(expectedPoints(sim, metricsFrom, metricsFrom.Add(15*time.Minute)))
+	t.Logf("%d points, %d duplicates over %d kills", len(points), pointDuplicates, len(killAt))
+	require.LessOrEqual(t, pointDuplicates, len(killAt)*window, "at most one window per kill arrives twice")
 
 	got, _ := b.snapshot()
 	duplicates := 0
