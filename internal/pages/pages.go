@@ -1,6 +1,8 @@
-// Package pages bounds the memory of a receiver by the pages it has in flight, not by its
-// number of streams: a page is read, decoded and handed over only while it holds one of a fixed
-// number of slots, and its buffer goes back to a shared pool as soon as the pipeline took it.
+// Package pages bounds the memory of a receiver by the work it has in flight, not by its number of
+// streams. A stream sends a request only while it holds one of a fixed number of request tickets,
+// so waiting streams hold no connection; it reads, decodes and hands over a page only while it
+// holds one of fewer page slots, whose buffers go back to a shared pool once the pipeline took the
+// page.
 package pages // import "github.com/forgelogs/otelcol-forge/internal/pages"
 
 import (
@@ -18,19 +20,42 @@ const maxPooledBytes = 16 << 20
 // streams. At the API's rate limit a page takes milliseconds of work, so streams seldom wait.
 func DefaultSlots() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
-// Pool hands out page slots in the order they were asked for, so that no stream, and no app,
-// waits while later callers are served.
+// DefaultRequests is how many requests a receiver has in flight at once. A request waiting for
+// its answer costs a connection and a few goroutines (tens of kilobytes), not a page; the limit
+// is high enough for hundreds of apps at the API's rate over a slow link, and low enough that a
+// thousand streams cannot hold a thousand connections.
+const DefaultRequests = 100
+
+// Pool hands out request tickets and page slots in the order they were asked for, so that no
+// stream, and no app, waits while later callers are served.
 type Pool struct {
-	slots   chan struct{}
-	buffers sync.Pool
+	requests chan struct{}
+	slots    chan struct{}
+	buffers  sync.Pool
 }
 
-// NewPool returns a pool of n slots.
-func NewPool(n int) *Pool {
+// NewPool returns a pool of requests tickets and slots page slots.
+func NewPool(requests, slots int) *Pool {
 	return &Pool{
-		slots:   make(chan struct{}, n),
-		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		requests: make(chan struct{}, requests),
+		slots:    make(chan struct{}, slots),
+		buffers:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
+}
+
+// NewDefaultPool returns a pool of DefaultRequests tickets and DefaultSlots slots.
+func NewDefaultPool() *Pool { return NewPool(DefaultRequests, DefaultSlots()) }
+
+// Request waits for a request ticket, or until ctx ends, and returns the function that gives it
+// back. A stream takes the ticket before it waits for its budget, so the wait costs no budget.
+func (p *Pool) Request(ctx context.Context) (release func(), err error) {
+	select {
+	case p.requests <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-p.requests }) }, nil
 }
 
 // Slot is one page in flight: its buffer is the caller's until Release.
@@ -66,5 +91,8 @@ func (s *Slot) Release() {
 	s.pool = nil
 }
 
-// InFlight returns how many slots are taken.
+// InFlight returns how many page slots are taken.
 func (p *Pool) InFlight() int { return len(p.slots) }
+
+// RequestsInFlight returns how many request tickets are taken.
+func (p *Pool) RequestsInFlight() int { return len(p.requests) }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestPoolBoundsPagesInFlight(t *testing.T) {
-	p := NewPool(2)
+	p := NewPool(1, 2)
 	a, err := p.Acquire(context.Background())
 	require.NoError(t, err)
 	b, err := p.Acquire(context.Background())
@@ -31,4 +31,21 @@ func TestPoolBoundsPagesInFlight(t *testing.T) {
 	b.Release()
 	c.Release()
 	assert.Zero(t, p.InFlight())
+}
+
+func TestPoolBoundsRequestsInFlight(t *testing.T) {
+	p := NewPool(1, 1)
+	release, err := p.Request(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, p.RequestsInFlight())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = p.Request(ctx)
+	require.ErrorIs(t, err, context.Canceled, "a second request waits for the first")
+	release()
+	release() // harmless
+	assert.Zero(t, p.RequestsInFlight())
+	again, err := p.Request(context.Background())
+	require.NoError(t, err)
+	again()
 }

@@ -29,7 +29,7 @@ type Runtime struct {
 	Clock              clock.Clock
 	Jitter             backoff.Jitter
 	Transient, Refused backoff.Policy
-	// Pool bounds the pages in flight across all streams.
+	// Pool bounds the requests and the pages in flight across all streams.
 	Pool *pages.Pool
 
 	// Set by Open.
@@ -46,7 +46,7 @@ func New() *Runtime {
 	return &Runtime{
 		Clock: clock.Real{}, Jitter: backoff.RandomJitter,
 		Transient: backoff.Transient, Refused: backoff.Refused,
-		Pool: pages.NewPool(pages.DefaultSlots()),
+		Pool: pages.NewDefaultPool(),
 	}
 }
 
@@ -83,7 +83,7 @@ func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs windo
 // Caller returns the request runner of walk's stream, drawing from b.
 func (r *Runtime) Caller(walk *window.Walk, b *budget.Budget, obs retry.Observer, logger *zap.Logger) *retry.Caller {
 	return &retry.Caller{
-		Clock: r.Clock, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
+		Clock: r.Clock, Tickets: r.Pool, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
 		// A 400 this close to the limit means the API's clock already put the window past it.
 		Retention: walk.Plan.Retention, RetentionEdge: 2 * walk.Plan.RetentionMargin,
 		Status: r.Status, Stream: walk.Key, Observer: obs, Logger: logger,

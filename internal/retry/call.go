@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -27,10 +28,18 @@ type Observer interface {
 	RateLimitWait(ctx context.Context, d time.Duration)
 }
 
-// Caller runs one stream's requests: each attempt takes a slot of the budget, failures are
-// classified, waited for, logged and reported, and every request that reached the API is counted.
+// Tickets bounds the requests in flight across streams.
+type Tickets interface {
+	// Request waits for a ticket and returns the function that gives it back.
+	Request(ctx context.Context) (release func(), err error)
+}
+
+// Caller runs one stream's requests: each attempt holds a ticket, then takes a slot of the budget;
+// failures are classified, waited for, logged and reported, and every request that reached the
+// API is counted.
 type Caller struct {
 	Clock     clock.Clock
+	Tickets   Tickets
 	Budget    *budget.Budget
 	Transient backoff.Policy
 	Refused   backoff.Policy
@@ -54,14 +63,10 @@ type Caller struct {
 func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context.Context) error, fields ...zap.Field) error {
 	failures := newClassifier(c.Transient, c.Refused, c.Jitter)
 	for {
-		waited, err := c.Budget.Wait(ctx)
-		c.Observer.RateLimitWait(ctx, waited)
-		if err != nil {
+		err := c.attempt(ctx, try)
+		if errors.Is(err, errNotSent) {
 			return err
 		}
-		traced, sent := wire.Count(ctx)
-		err = try(traced)
-		c.count(ctx, sent.Written(), err)
 		if err == nil {
 			c.Status.Recovered(c.Stream)
 			return nil
@@ -96,6 +101,30 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 			return err
 		}
 	}
+}
+
+// errNotSent ends an attempt that ended with its context before the request was sent.
+var errNotSent = errors.New("request not sent")
+
+// attempt sends one request through try. The ticket comes before the budget, so that waiting for
+// a ticket never costs the budget a slot; it goes back once the answer was read.
+func (c *Caller) attempt(ctx context.Context, try func(context.Context) error) error {
+	if c.Tickets != nil {
+		release, err := c.Tickets.Request(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errNotSent, err)
+		}
+		defer release()
+	}
+	waited, err := c.Budget.Wait(ctx)
+	c.Observer.RateLimitWait(ctx, waited)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNotSent, err)
+	}
+	traced, sent := wire.Count(ctx)
+	err = try(traced)
+	c.count(ctx, sent.Written(), err)
+	return err
 }
 
 // count records what reached the API: every written request but the last got no answer.

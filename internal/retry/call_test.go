@@ -24,6 +24,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/backoff"
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"github.com/forgelogs/otelcol-forge/internal/status"
 	"github.com/forgelogs/otelcol-forge/internal/wire"
 )
@@ -290,4 +291,27 @@ func TestCallBudgetHoldsOnTheWireWhenConnectionsClose(t *testing.T) {
 	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(received), 30)
 	assert.Len(t, f.observer.statuses, len(received), "every request the API received is counted")
 	assert.Contains(t, f.observer.statuses, 0, "closed connections count as requests without answer")
+}
+
+// A caller waiting for a ticket holds no budget: the budget's next slot goes to whoever has a
+// ticket and asks.
+func TestCallTakesATicketBeforeTheBudget(t *testing.T) {
+	f := newFixture(30)
+	pool := pages.NewPool(1, 1)
+	f.caller.Tickets = pool
+	held, err := pool.Request(context.Background())
+	require.NoError(t, err)
+	api := newScriptedAPI(t, f.clock)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- f.caller.Do(ctx, epoch, get(api.Client(), api.URL)) }()
+	// Without a ticket the call cannot start; its budget is untouched.
+	_, err = f.caller.Budget.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, epoch, f.clock.Now(), "the budget's first slot was still free")
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	held()
+	assert.Empty(t, api.gaps())
+	assert.Zero(t, pool.RequestsInFlight())
 }

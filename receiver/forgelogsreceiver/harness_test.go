@@ -119,7 +119,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	tel := newStreamTelemetry(telemetry, spec.query.AppID, spec.query.EnvironmentID)
 	rt := &poller.Runtime{
 		Clock: h.clock, Jitter: ceilingJitter, Transient: backoff.Transient, Refused: backoff.Refused,
-		Pool: pages.NewPool(2), Store: h.store, Status: h.status, ObsReport: obsrecv,
+		Pool: pages.NewPool(2, 2), Store: h.store, Status: h.status, ObsReport: obsrecv,
 	}
 	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start)}
 	walk := rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger)

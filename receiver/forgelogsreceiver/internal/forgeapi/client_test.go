@@ -74,7 +74,7 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, email string, maxBody
 var someQuery = Query{AppID: "app", EnvironmentID: "env", Start: time.Unix(0, 0), End: time.Unix(60, 0)}
 
 // testPool has room for every test's page; a page left unreleased shows as a later test blocking.
-var testPool = pages.NewPool(64)
+var testPool = pages.NewPool(1, 64)
 
 func TestFetchSendsBasicAuth(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
