@@ -16,12 +16,19 @@ import (
 // Budget is the allowance of one key. Each request that reaches the API takes one slot, whoever
 // sent it.
 type Budget struct {
-	clock   clock.Clock
-	limiter *rate.Limiter
+	clock     clock.Clock
+	limiter   *rate.Limiter
+	perMinute int
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+	// granted holds the times of the last perMinute requests, oldest first.
+	granted []time.Time
 }
+
+// span is the window the API counts requests in, with a second of slack for the time between a
+// request leaving here and reaching the API.
+const span = time.Minute + time.Second
 
 // New returns a budget of perMinute requests in any 60-second span.
 func New(c clock.Clock, perMinute int) *Budget {
@@ -29,7 +36,7 @@ func New(c clock.Clock, perMinute int) *Budget {
 	// them. The 2% slack absorbs scheduling delays between a reservation and the request leaving.
 	interval := time.Minute / time.Duration(perMinute)
 	interval += interval / 50
-	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1)}
+	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1), perMinute: perMinute}
 }
 
 // Wait blocks until one more request may be sent and returns how long it waited. Reservations
@@ -46,17 +53,53 @@ func (b *Budget) Wait(ctx context.Context) (time.Duration, error) {
 		return b.clock.Now().Sub(start), err
 	}
 	// A 429 seen by another caller while this one waited pauses it too.
-	err := b.waitForPause(ctx)
+	if err := b.waitForPause(ctx); err != nil {
+		return b.clock.Now().Sub(start), err
+	}
+	err := b.grant(ctx)
 	return b.clock.Now().Sub(start), err
+}
+
+// grant records a request about to leave. The limiter spaces requests evenly, but a caller that
+// wakes late can leave closer to the next one than planned; the log of the last perMinute grants
+// holds every span to perMinute whatever the scheduling.
+func (b *Budget) grant(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		now := b.clock.Now()
+		wait := time.Duration(0)
+		if len(b.granted) == b.perMinute {
+			wait = b.granted[0].Add(span).Sub(now)
+		}
+		if wait <= 0 {
+			b.recordLocked(now)
+			b.mu.Unlock()
+			return nil
+		}
+		b.mu.Unlock()
+		if err := b.clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+func (b *Budget) recordLocked(at time.Time) {
+	if len(b.granted) == b.perMinute {
+		b.granted = append(b.granted[:0], b.granted[1:]...)
+	}
+	b.granted = append(b.granted, at)
 }
 
 // Charge takes n slots for requests that reached the API without Wait, such as a re-send that
 // the HTTP client made on its own. Later callers wait for them.
 func (b *Budget) Charge(n int) {
 	now := b.clock.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for range n {
 		// One at a time: a reservation larger than the burst of one would be refused.
 		b.limiter.ReserveN(now, 1)
+		b.recordLocked(now)
 	}
 }
 

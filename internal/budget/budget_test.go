@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -93,4 +94,53 @@ func TestBudgetStarvesNoCaller(t *testing.T) {
 	wg.Wait()
 	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 30)
 	assert.InDelta(t, counts[0], counts[1], 1, "turns alternate: %v", counts)
+}
+
+// lateClock wakes some sleepers late, as a loaded machine does.
+type lateClock struct {
+	*clocktest.Fake
+	mu     sync.Mutex
+	sleeps int
+}
+
+func (c *lateClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.sleeps++
+	late := c.sleeps%7 == 1
+	c.mu.Unlock()
+	if late && d > 0 {
+		d += 1500 * time.Millisecond
+	}
+	return c.Fake.Sleep(ctx, d)
+}
+
+// However late callers wake, no 60-second span holds more than the budget's requests.
+func TestBudgetHoldsWhenCallersWakeLate(t *testing.T) {
+	clock := &lateClock{Fake: clocktest.NewFake(epoch)}
+	clock.SetParticipants(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock.StopAt(epoch.Add(20*time.Minute), cancel)
+	b := New(clock, 30)
+	var mu sync.Mutex
+	var times []time.Time
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := b.Wait(ctx); err != nil {
+					return
+				}
+				mu.Lock()
+				times = append(times, clock.Now())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(times, time.Time.Compare)
+	require.Greater(t, len(times), 500)
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 30)
 }
