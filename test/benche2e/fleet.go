@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -139,18 +140,24 @@ func (c *fleetCollector) logLines(text string) int {
 	return strings.Count(string(data), text)
 }
 
-// simServer serves h on loopback until closed.
+// simServer serves h on loopback until closed, counting the connections it accepts.
 type simServer struct {
-	url string
-	srv *http.Server
+	url   string
+	srv   *http.Server
+	conns atomic.Int64
 }
 
 func startSim(h http.Handler) *simServer {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return &simServer{url: "http://" + l.Addr().String(), srv: srv}
+	s := &simServer{url: "http://" + l.Addr().String()}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnState: func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}}
+	go func() { _ = s.srv.Serve(l) }()
+	return s
 }
 
 func (s *simServer) close() {

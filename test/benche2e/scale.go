@@ -51,6 +51,7 @@ type scaleResult struct {
 	startRSSKB         int // VmRSS when measuring started
 	heapInuse, stacks  int64
 	goroutines, socks  int
+	conns              int // connections the simulator accepted
 	cpu, simCPU        time.Duration
 	requests, throttle int
 	failed             int
@@ -85,15 +86,15 @@ func runScale(collector string, pageSize int, f scaleFlags) {
 		"warm-up %s, measured %s; nop exporter, file_storage checkpoints\n",
 		int(*f.rate), *f.backlog, pageSize, *f.rpm, *f.warmup, *f.duration)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "streams\tapps\trecords\tof budget\tpeak RSS MB\tRSS start-end MB\theap in use MB\tstacks MB\tgoroutines\tsockets\tCPU s\tCPU s per 1M\tsimulator CPU s\trecords per app min-max\t429s\tfailed\t")
+	fmt.Fprintln(w, "streams\tapps\trecords\tof budget\tpeak RSS MB\tRSS start-end MB\theap in use MB\tstacks MB\tgoroutines\tsockets\tnew connections\tCPU s\tCPU s per 1M\tsimulator CPU s\trecords per app min-max\t429s\tfailed\t")
 	for _, r := range results {
-		fmt.Fprintf(w, "%d\t%d\t%d\t%.0f%%\t%.0f\t%.0f-%.0f\t%.1f\t%.1f\t%d\t%d\t%.2f\t%.2f\t%.1f\t%d-%d\t%d\t%d\t\n",
+		fmt.Fprintf(w, "%d\t%d\t%d\t%.0f%%\t%.0f\t%.0f-%.0f\t%.1f\t%.1f\t%d\t%d\t%d\t%.2f\t%.2f\t%.1f\t%d-%d\t%d\t%d\t\n",
 			r.streams, r.apps, r.records, 100*float64(r.records)/float64(r.budgetRecords),
 			mb(r.peakRSSKB), mb(r.startRSSKB), mb(r.steadyRSSKB), float64(r.heapInuse)/(1<<20), float64(r.stacks)/(1<<20),
-			r.goroutines, r.socks, r.cpu.Seconds(), r.cpuPerMillion(), r.simCPU.Seconds(), r.minApp, r.maxApp, r.throttle, r.failed)
+			r.goroutines, r.socks, r.conns, r.cpu.Seconds(), r.cpuPerMillion(), r.simCPU.Seconds(), r.minApp, r.maxApp, r.throttle, r.failed)
 	}
 	check(w.Flush())
-	fmt.Println("\nrecords, CPU and \"of budget\" count the measured span only; peak RSS is VmHWM over the whole run;")
+	fmt.Println("\nrecords, CPU, new connections and \"of budget\" count the measured span only; peak RSS is VmHWM over the whole run;")
 	fmt.Println("heap, stacks, goroutines and sockets are the largest of the samples taken every 5 s while measuring;")
 	fmt.Println("the simulator runs in this process and is not counted in the collector's CPU; failed counts the whole run.")
 }
@@ -134,6 +135,7 @@ func scaleRun(collector string, pageSize, streams int, f scaleFlags) scaleResult
 	check(err)
 	before, err := scrape(c.metricsPort)
 	check(err)
+	conns0 := api.conns.Load()
 	measureStart := time.Now()
 	startRSS, _ := statusKB(c.pid, "VmRSS")
 
@@ -160,6 +162,7 @@ func scaleRun(collector string, pageSize, streams int, f scaleFlags) scaleResult
 	after, err := scrape(c.metricsPort)
 	check(err)
 	measured := time.Since(measureStart)
+	r.conns = int(api.conns.Load() - conns0)
 	if *f.out != "" {
 		check(saveProfile(c.pprofPort, "heap", filepath.Join(*f.out, fmt.Sprintf("heap-%d-streams.pb.gz", streams))))
 		check(saveRequests(sim, filepath.Join(*f.out, fmt.Sprintf("requests-%d-streams.json", streams))))
