@@ -37,7 +37,7 @@ func registerScaleFlags() scaleFlags {
 		rate:     flag.Float64("rate", 20, "scale: records per second per environment (20: 72 full pages per 1-hour window)"),
 		rpm:      flag.Int("rpm", 30, "scale, fairness: requests per minute per app, in the receiver and the simulator"),
 		out: flag.String("out", "", "scale: directory to save each run's heap profile, goroutine profile (at the sample with the most\n"+
-			"goroutines) and the simulator's request log into, to see where memory goes"),
+			"goroutines), collector log and the simulator's request log into, to see where memory goes"),
 	}
 }
 
@@ -170,6 +170,11 @@ func scaleRun(collector string, pageSize, streams int, f scaleFlags) scaleResult
 	r.peakRSSKB, err = statusKB(c.pid, "VmHWM")
 	check(err)
 	check(c.stopCollector())
+	if *f.out != "" {
+		logs, err := os.ReadFile(c.logPath)
+		check(err)
+		check(os.WriteFile(filepath.Join(*f.out, fmt.Sprintf("collector-%d-streams.log", streams)), logs, 0o644))
+	}
 	samples := rss.stop()
 	r.steadyRSSKB = maxKB(samples, measureStart.Sub(now))
 
