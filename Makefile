@@ -69,7 +69,7 @@ bench-e2e: build
 	$(GO) run ./test/benche2e -collector $(DIST)
 
 ## bench-scale: one collector polling 1 to 1,000 streams at the real budget, then the lag of live apps
-## beside an app with a deep backlog; about 13 minutes, so not part of CI. SCALE_FLAGS go to both,
+## beside an app with a deep backlog; about 12 minutes, so not part of CI. SCALE_FLAGS go to both,
 ## e.g. SCALE_FLAGS='-duration 3m'
 SCALE_FLAGS ?=
 bench-scale: build
