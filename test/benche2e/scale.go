@@ -29,14 +29,14 @@ type scaleFlags struct {
 
 func registerScaleFlags() scaleFlags {
 	return scaleFlags{
-		streams:  flag.String("streams", "1,100,300,1000", "scale: stream counts to measure, one collector run each"),
-		perApp:   flag.Int("envs-per-app", 3, "scale: environments per app (the last app may have fewer)"),
+		streams:  flag.String("streams", "1,100,300,1000", "scale, idle: stream counts to measure, one run each"),
+		perApp:   flag.Int("envs-per-app", 3, "scale, idle: environments per app (the last app may have fewer)"),
 		warmup:   flag.Duration("warmup", 30*time.Second, "scale, fairness: time before measuring starts"),
 		duration: flag.Duration("duration", 90*time.Second, "scale, fairness: how long each run is measured, after the warm-up"),
 		backlog:  flag.Duration("backlog", 3*time.Hour, "scale: how far back every environment's records start"),
 		rate:     flag.Float64("rate", 20, "scale: records per second per environment (20: 72 full pages per 1-hour window)"),
 		rpm:      flag.Int("rpm", 30, "scale, fairness: requests per minute per app, in the receiver and the simulator"),
-		out: flag.String("out", "", "scale: directory to save each run's heap profile, goroutine profile (at the sample with the most\n"+
+		out: flag.String("out", "", "scale, idle: directory to save each run's heap profile, goroutine profile (at the sample with the most\n"+
 			"goroutines), collector log and the simulator's request log into, to see where memory goes"),
 	}
 }
