@@ -21,7 +21,7 @@ MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
 METRICS      := receiver/forgemetricsreceiver
 
-.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e fuzz clean
+.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e bench-scale fuzz clean
 
 all: build
 
@@ -118,6 +118,14 @@ bench:
 ## bench-e2e: CPU and peak RSS per million records, forgelogs receiver against cron job + sidecar
 bench-e2e: build
 	$(GO) run ./test/benche2e -collector $(DIST)
+
+## bench-scale: one collector polling 1 to 1,000 streams at the real budget, then the lag of live apps
+## beside an app with a deep backlog; about 12 minutes, so not part of CI. SCALE_FLAGS go to both,
+## e.g. SCALE_FLAGS='-duration 3m'
+SCALE_FLAGS ?=
+bench-scale: build
+	$(GO) run ./test/benche2e -mode scale -collector $(DIST) $(SCALE_FLAGS)
+	$(GO) run ./test/benche2e -mode fairness -collector $(DIST) $(SCALE_FLAGS)
 
 clean:
 	rm -rf bin build var

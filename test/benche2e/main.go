@@ -9,6 +9,11 @@
 // It reports CPU seconds (user + system, from the kernel's accounting of each process) and peak RSS
 // per million records. The simulator runs inside this process and is not counted. Run it with
 // `make bench-e2e`.
+//
+// Two more modes measure one collector polling many apps at the API's real budget of 30 requests
+// a minute per app (`make bench-scale`): -mode scale (memory, goroutines and CPU as streams are
+// added) and -mode fairness (the checkpoint lag of live apps beside an app with a deep backlog).
+// -mode idle runs the receiver in this process to measure what an idle stream holds.
 package main
 
 import (
@@ -45,11 +50,29 @@ func main() {
 		poller(os.Args[2:])
 		return
 	}
-	records := flag.Int("records", 1_000_000, "records the simulator serves")
+	mode := flag.String("mode", "compare", "compare (forgelogs against cron + sidecar), scale, fairness or idle (in process)")
+	records := flag.Int("records", 1_000_000, "compare: records the simulator serves")
 	pageSize := flag.Int("page-size", 1000, "records per API page")
 	collector := flag.String("collector", "bin/otelcol-forge", "the built distribution")
+	scaleOpts := registerScaleFlags()
+	fairOpts := registerFairnessFlags()
 	flag.Parse()
+	switch *mode {
+	case "compare":
+		compare(*collector, *records, *pageSize)
+	case "scale":
+		runScale(*collector, *pageSize, scaleOpts)
+	case "fairness":
+		runFairness(*collector, *pageSize, fairOpts, scaleOpts)
+	case "idle":
+		runIdle(*pageSize, scaleOpts)
+	default:
+		log.Fatalf("-mode: want compare, scale, fairness or idle, got %q", *mode)
+	}
+}
 
+// compare measures the forgelogs receiver and the cron + sidecar pattern on the same records.
+func compare(collector string, records, pageSize int) {
 	// Records of the last two hours, frozen: both patterns read exactly the same data.
 	end := time.Now().Add(-5 * time.Minute).Truncate(time.Second)
 	origin := end.Add(-backlog)
@@ -57,8 +80,8 @@ func main() {
 		Email: simEmail, Token: simToken,
 		Apps:              map[string][]string{simApp: {simEnv}},
 		Origin:            origin,
-		RecordsPerSecond:  float64(*records) / backlog.Seconds(),
-		PageSize:          *pageSize,
+		RecordsPerSecond:  float64(records) / backlog.Seconds(),
+		PageSize:          pageSize,
 		RequestsPerMinute: 0, // lifted: the simulator is on loopback
 		Now:               func() time.Time { return end },
 	})
@@ -70,8 +93,8 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 
-	forge := runForgelogs(*collector, dir, api, origin, total)
-	sidecar := runSidecar(*collector, dir, api, origin, end, total)
+	forge := runForgelogs(collector, dir, api, origin, total)
+	sidecar := runSidecar(collector, dir, api, origin, end, total)
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "pattern\trecords\tCPU s\tCPU s per 1M records\tpeak RSS MB\twall s")
