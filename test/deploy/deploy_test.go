@@ -64,8 +64,28 @@ func TestDockerfileBuildsWithTheMakefile(t *testing.T) {
 	assert.Contains(t, dockerfile, "FROM golang:"+goVersion[1]+"-", "the build stage uses go.mod's Go")
 }
 
+// forgeReceivers are the receivers every deployment runs, with the pipeline each feeds.
+var forgeReceivers = map[string]string{"forgelogs": "logs", "forgemetrics": "metrics"}
+
 func TestImageConfigUsesTheVolume(t *testing.T) {
 	cfg := readYAML(t, "deploy/docker/config.yaml")
 	assert.Equal(t, storageDir, lookup(t, cfg, "extensions", "file_storage/forge", "directory"))
-	assert.Equal(t, "file_storage/forge", lookup(t, cfg, "receivers", "forgelogs", "storage"))
+	for receiver := range forgeReceivers {
+		assert.Equalf(t, "file_storage/forge", lookup(t, cfg, "receivers", receiver, "storage"), "%s keeps its checkpoints on the volume", receiver)
+	}
+}
+
+// The image's config runs both receivers, with the same credentials, into the same exporters.
+func TestImageConfigRunsBothReceivers(t *testing.T) {
+	cfg := readYAML(t, "deploy/docker/config.yaml")
+	for _, key := range []string{"endpoint", "email", "api_token", "apps"} {
+		assert.Equalf(t, lookup(t, cfg, "receivers", "forgelogs", key), lookup(t, cfg, "receivers", "forgemetrics", key),
+			"forgemetrics reads the same %s as forgelogs", key)
+	}
+	exporters := lookup(t, cfg, "service", "pipelines", "logs", "exporters")
+	require.NotEmpty(t, exporters)
+	for receiver, pipeline := range forgeReceivers {
+		assert.Equalf(t, []any{receiver}, lookup(t, cfg, "service", "pipelines", pipeline, "receivers"), "the %s pipeline reads %s", pipeline, receiver)
+		assert.Equalf(t, exporters, lookup(t, cfg, "service", "pipelines", pipeline, "exporters"), "the %s pipeline sends where the logs go", pipeline)
+	}
 }

@@ -221,6 +221,12 @@ func TestHelmRender(t *testing.T) {
 		assert.Equal(t, 1, storages, "one file_storage extension")
 		assert.Equal(t, storageDir, mounts[claim], "the image's volume")
 		assert.Equal(t, 65532, sts.Spec.Template.Spec.SecurityContext.FSGroup, "the image's user can write the volume")
+		extensions := cfg["service"].(map[string]any)["extensions"]
+		for receiver := range forgeReceivers {
+			storage, _ := cfg["receivers"].(map[string]any)[receiver].(map[string]any)["storage"].(string)
+			assert.Truef(t, strings.HasPrefix(storage, "file_storage"), "%s keeps its checkpoints in file_storage, not in memory", receiver)
+			assert.Containsf(t, extensions, storage, "the storage of %s is enabled", receiver)
+		}
 	})
 
 	t.Run("credentials come from a Secret", func(t *testing.T) {
@@ -228,14 +234,17 @@ func TestHelmRender(t *testing.T) {
 		for _, e := range c.Env {
 			env[e.Name] = e
 		}
-		forgelogs := cfg["receivers"].(map[string]any)["forgelogs"].(map[string]any)
-		for _, key := range []string{"api_token", "email"} {
-			ref := regexp.MustCompile(`^\$\{env:(\w+)\}$`).FindStringSubmatch(forgelogs[key].(string))
-			require.NotNilf(t, ref, "%s is read from the environment", key)
-			e, ok := env[ref[1]]
-			require.Truef(t, ok, "the container sets %s", ref[1])
-			assert.Emptyf(t, e.Value, "%s is not written into the values", ref[1])
-			assert.NotNilf(t, e.ValueFrom.SecretKeyRef, "%s comes from a Secret", ref[1])
+		for receiver := range forgeReceivers {
+			rcfg := cfg["receivers"].(map[string]any)[receiver].(map[string]any)
+			for _, key := range []string{"api_token", "email"} {
+				value, _ := rcfg[key].(string)
+				ref := regexp.MustCompile(`^\$\{env:(\w+)\}$`).FindStringSubmatch(value)
+				require.NotNilf(t, ref, "%s of %s is read from the environment", key, receiver)
+				e, ok := env[ref[1]]
+				require.Truef(t, ok, "the container sets %s", ref[1])
+				assert.Emptyf(t, e.Value, "%s is not written into the values", ref[1])
+				assert.NotNilf(t, e.ValueFrom.SecretKeyRef, "%s comes from a Secret", ref[1])
+			}
 		}
 	})
 
@@ -251,15 +260,22 @@ func TestHelmRender(t *testing.T) {
 		}
 	})
 
-	t.Run("only the forgelogs receiver and the logs pipeline are left", func(t *testing.T) {
+	t.Run("only the forgelogs and forgemetrics receivers and their pipelines are left", func(t *testing.T) {
 		var receivers []string
 		for name := range cfg["receivers"].(map[string]any) {
 			receivers = append(receivers, name)
 		}
-		assert.Equal(t, []string{"forgelogs"}, receivers, "the chart's default receivers are removed")
+		assert.ElementsMatch(t, []string{"forgelogs", "forgemetrics"}, receivers, "the chart's default receivers are removed")
 		pipelines := cfg["service"].(map[string]any)["pipelines"].(map[string]any)
-		assert.Len(t, pipelines, 1)
-		assert.Equal(t, []any{"forgelogs"}, pipelines["logs"].(map[string]any)["receivers"])
+		assert.Len(t, pipelines, len(forgeReceivers))
+		logs, _ := pipelines["logs"].(map[string]any)
+		require.NotNil(t, logs, "the logs pipeline")
+		for receiver, name := range forgeReceivers {
+			pipeline, _ := pipelines[name].(map[string]any)
+			require.NotNilf(t, pipeline, "the %s pipeline", name)
+			assert.Equalf(t, []any{receiver}, pipeline["receivers"], "the %s pipeline reads %s", name, receiver)
+			assert.Equalf(t, logs["exporters"], pipeline["exporters"], "the %s pipeline sends where the logs go", name)
+		}
 	})
 
 	t.Run("the probes and the metrics port reach the collector", func(t *testing.T) {

@@ -20,18 +20,22 @@ import (
 const testFor = "5s"
 
 // Every alert and every dashboard query runs on a Prometheus that scrapes the built collector
-// every second, while the collector reads the simulator with one good and one refused token: each
-// query parses, each series it selects exists under the name the collector really exposes, and
-// the alerts for the refused token and the simulator's 429s fire.
+// every second, while both of its receivers read the simulator with one good and one refused
+// token: each query parses, each series it selects exists under the name the collector really
+// exposes, and the alerts for the refused tokens and the simulator's 429s fire. The metrics
+// receiver starts 300 hours back at 60 calls a minute (testdata/collector.yaml), so that it calls
+// steadily throughout the test, as an app catching up a backlog does, rather than once a minute.
 func TestAlertsAndDashboardAgainstTheCollector(t *testing.T) {
 	prometheusBin := tool(t, "PROMETHEUS")
 	dir := t.TempDir()
 	simPort, telemetryPort, promPort := freePort(t), freePort(t), freePort(t)
 
-	// -rpm 0: no limit of the simulator's own, so that the 429s are the 30% it throws at random.
+	// -rpm 0 and -metrics-rpm 0: no limit of the simulator's own, so that the 429s are the 30% it
+	// throws at random. -backlog covers the metrics receiver's initial_lookback, so that every
+	// window it reads holds points.
 	start(t, "simulator", nil, repoBinary(t, "forgeapi-sim"), "-addr", "127.0.0.1:"+simPort,
 		"-apps", "sim-app:sim-env;refused-app:refused-env", "-token", "ops-token",
-		"-backlog", "1h", "-rate", "5", "-rpm", "0", "-throttle-rate", "0.3")
+		"-backlog", "301h", "-rate", "5", "-rpm", "0", "-metrics-rpm", "0", "-throttle-rate", "0.3")
 	start(t, "collector", []string{
 		"OPS_API_ENDPOINT=http://127.0.0.1:" + simPort, "OPS_API_TOKEN=ops-token",
 		"OPS_STORAGE_DIR=" + dir, "OPS_TELEMETRY_PORT=" + telemetryPort,
@@ -119,12 +123,17 @@ scrape_configs:
 		require.NotEmptyf(t, samples[0].Metric[q.label], "%s: no %s label", q.where, q.label)
 	}
 
-	// The refused stream retries after 30 to 60 seconds, then 1 to 2 minutes: the alert needs two.
+	// A refused stream retries after 30 to 60 seconds, then 1 to 2 minutes: the alert needs two.
+	// The simulator refuses the metrics token with a QueryError, counted as its statusCode. The
+	// metrics receiver's backlog keeps its lag above the threshold for the whole test.
 	expected := map[string]map[string]string{
-		"ForgeLogsStreamRefused": {"app_id": "refused-app", "status_code": "401"},
-		"ForgeLogsRateLimited":   {"app_id": "sim-app"},
+		"ForgeLogsStreamRefused":        {"app_id": "refused-app", "status_code": "401"},
+		"ForgeLogsRateLimited":          {"app_id": "sim-app"},
+		"ForgeMetricsAppRefused":        {"app_id": "refused-app", "status_code": "401"},
+		"ForgeMetricsRateLimited":       {"app_id": "sim-app"},
+		"ForgeMetricsCheckpointLagHigh": {"app_id": "sim-app"},
 	}
-	eventually(t, 5*time.Minute, "the alerts for the refused token and the 429s fire", func() error {
+	eventually(t, 5*time.Minute, "the alerts for the refused tokens, the 429s and the backlog fire", func() error {
 		alerts, err := prom.alerts()
 		if err != nil {
 			return err
