@@ -145,11 +145,19 @@ scrape_configs:
 		}
 		return nil
 	})
+	// A refused stream makes no progress, so its lag grows while it retries: its lag alert may
+	// fire too, depending on how long the test ran.
+	allowed := map[string]map[string]string{
+		"ForgeLogsCheckpointLagHigh":    {"app_id": "refused-app"},
+		"ForgeMetricsCheckpointLagHigh": {"app_id": "refused-app"},
+	}
 	alerts, err := prom.alerts()
 	require.NoError(t, err)
 	for _, a := range alerts {
-		want, ok := expected[a.Labels["alertname"]]
-		if a.State == "firing" && (!ok || !matches(a.Labels, want)) {
+		name := a.Labels["alertname"]
+		want, ok := expected[name]
+		also, allowedToo := allowed[name]
+		if a.State == "firing" && !(ok && matches(a.Labels, want)) && !(allowedToo && matches(a.Labels, also)) {
 			t.Errorf("unexpected alert: %v", a.Labels)
 		}
 	}
