@@ -9,7 +9,7 @@ SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 COMPONENT    := receiver/forgelogsreceiver
 
-.PHONY: all build sim run test unit e2e generate lint bench bench-e2e fuzz clean
+.PHONY: all build sim run test unit e2e generate lint bench bench-e2e fuzz mutate clean
 
 all: build
 
@@ -59,6 +59,12 @@ FUZZTIME ?= 10s
 fuzz:
 	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./$(COMPONENT)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
+
+## mutate: break each promise in turn (test/mutate) and check that the unit tests catch it on every
+## one of RUNS shuffled runs; the working tree is never written (docs/testing.md)
+RUNS ?= 3
+mutate:
+	$(GO) run ./test/mutate -runs $(RUNS) $(MUTATE_FLAGS)
 
 ## bench: Go benchmarks of decoding (with the ratio to the sidecar baseline), a stream and checkpoints
 bench:
