@@ -38,7 +38,7 @@ func run() int {
 	runs := flag.Int("runs", 3, "runs of the tests per mutation, each with -shuffle=on; a mutation is killed only when every run fails")
 	only := flag.String("run", "", "only the mutations whose name matches this regular expression")
 	list := flag.Bool("list", false, "list the mutations and their edits, and exit")
-	timeout := flag.Duration("timeout", 45*time.Second, "go test -timeout of each run; a mutation that makes a test hang is killed by it")
+	timeout := flag.Duration("timeout", 30*time.Second, "go test -timeout of each run; a mutation that makes a test hang is killed by it")
 	markdown := flag.String("markdown", "", "also write the results as a Markdown table to this file")
 	flag.Parse()
 
@@ -256,9 +256,11 @@ type testRun struct {
 func (t testRun) passed() bool { return t.err == nil }
 
 var (
-	failLine  = regexp.MustCompile(`(?m)^--- FAIL: (\S+)`)
-	timedOut  = regexp.MustCompile(`(?m)^panic: test timed out after`)
-	buildFail = regexp.MustCompile(`(?m)\[(build|setup) failed\]|^# `)
+	failLine = regexp.MustCompile(`(?m)^--- FAIL: (\S+)`)
+	timedOut = regexp.MustCompile(`(?m)^panic: test timed out after`)
+	// runningTest matches the top-level tests that a timeout panic lists as still running.
+	runningTest = regexp.MustCompile(`(?m)^\t\t(Test[^\s/]*) \(`)
+	buildFail   = regexp.MustCompile(`(?m)\[(build|setup) failed\]|^# `)
 )
 
 // test runs the unit tests of pkgs once, shuffled, with overlay when it is not empty.
@@ -280,16 +282,32 @@ func (r *runner) test(pkgs []string, overlay string) testRun {
 	t := testRun{err: err, output: out.String(), elapsed: time.Since(start), seed: seed}
 	if err != nil {
 		t.buildFailed = buildFail.MatchString(t.output)
-		for _, m := range failLine.FindAllStringSubmatch(t.output, -1) {
-			if !slices.Contains(t.failedTests, m[1]) {
-				t.failedTests = append(t.failedTests, m[1])
-			}
-		}
-		if timedOut.MatchString(t.output) {
-			t.failedTests = append(t.failedTests, "(timeout)")
-		}
+		t.failedTests = failedTests(t.output)
 	}
 	return t
+}
+
+// failedTests returns the top-level tests that failed in a go test output, in order, and those a
+// timeout found still running, marked as such.
+func failedTests(output string) []string {
+	var failed []string
+	for _, m := range failLine.FindAllStringSubmatch(output, -1) {
+		if !slices.Contains(failed, m[1]) {
+			failed = append(failed, m[1])
+		}
+	}
+	if timedOut.MatchString(output) {
+		hung := false
+		for _, m := range runningTest.FindAllStringSubmatch(output, -1) {
+			if name := m[1] + " (timeout)"; !slices.Contains(failed, name) {
+				failed, hung = append(failed, name), true
+			}
+		}
+		if !hung {
+			failed = append(failed, "(timeout)")
+		}
+	}
+	return failed
 }
 
 // packages knows which unit-test packages depend on which package.

@@ -173,6 +173,12 @@ var mutations = []mutation{
 		"if cursor = p.Cursor; cursors.repeats(cursor) {",
 		"if cursor = p.Cursor; false && cursors.repeats(cursor) {"),
 
+	// SPEC 4, Shutdown.
+	replace("shutdown-does-not-cancel",
+		"Shutdown returns within a few seconds, cancelling requests in flight (4 Shutdown)", receiver,
+		"\tif r.cancel != nil {\n\t\tr.cancel()\n\t}\n",
+		""),
+
 	// SPEC 4, Rate limit and API errors.
 	replace("429-pauses-only-its-stream",
 		"a 429 pauses every stream of the app: one limiter per app id (4 Rate limit)", call,

@@ -53,3 +53,12 @@ func TestVariantOf(t *testing.T) {
 	assert.Equal(t, "example.com/p", variantOf("example.com/p [example.com/q.test]"))
 	assert.Equal(t, "example.com/p", variantOf("example.com/p"))
 }
+
+func TestFailedTests(t *testing.T) {
+	output := "--- FAIL: TestA (0.01s)\n    --- FAIL: TestA/sub (0.00s)\n--- FAIL: TestB (0.02s)\n--- FAIL: TestA (0.01s)\nFAIL\n"
+	assert.Equal(t, []string{"TestA", "TestB"}, failedTests(output))
+
+	timeout := "--- FAIL: TestC (0.01s)\npanic: test timed out after 30s\n\trunning tests:\n\t\tTestD (30s)\n\t\tTestD/sub (30s)\n\ngoroutine 7 [running]:\n"
+	assert.Equal(t, []string{"TestC", "TestD (timeout)"}, failedTests(timeout))
+	assert.Equal(t, []string{"(timeout)"}, failedTests("panic: test timed out after 30s\n"))
+}
