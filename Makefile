@@ -21,7 +21,7 @@ MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
 METRICS      := receiver/forgemetricsreceiver
 
-.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e bench-scale fuzz clean
+.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e bench-scale fuzz mutate clean
 
 all: build
 
@@ -110,6 +110,12 @@ fuzz:
 	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME)
+
+## mutate: break each promise in turn (test/mutate) and check that the unit tests catch it on every
+## one of RUNS shuffled runs; the working tree is never written (docs/testing.md)
+RUNS ?= 3
+mutate:
+	$(GO) run ./test/mutate -runs $(RUNS) $(MUTATE_FLAGS)
 
 ## bench: Go benchmarks of decoding (with the ratio to the sidecar baseline), a stream and checkpoints
 bench:

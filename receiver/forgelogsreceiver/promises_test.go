@@ -281,7 +281,7 @@ func TestStreamCountsRequestsByStatus(t *testing.T) {
 	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 30*time.Minute)
 
 	byStatus := map[int]int64{}
-	for _, r := range h.sim.Requests() {
+	for _, r := range h.loggedRequests(t) {
 		byStatus[r.Status]++
 	}
 	require.Positive(t, byStatus[500])

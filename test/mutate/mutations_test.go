@@ -1,0 +1,64 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The catalogue follows the code: when a change moves a line a mutation edits, this test fails
+// in `make test`, long before anyone runs `make mutate` and finds the mutation stale.
+func TestEveryMutationAppliesToTheCode(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	name := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	seen := map[string]bool{}
+	for _, m := range mutations {
+		t.Run(m.name, func(t *testing.T) {
+			assert.Regexp(t, name, m.name)
+			assert.False(t, seen[m.name], "names are unique")
+			seen[m.name] = true
+			assert.NotEmpty(t, m.promise)
+			require.NotEmpty(t, m.edits)
+
+			original, err := os.ReadFile(filepath.Join(root, m.file))
+			require.NoError(t, err)
+			src, err := m.mutant(root)
+			require.NoError(t, err)
+			assert.NotEqual(t, string(original), src)
+			_, err = parser.ParseFile(token.NewFileSet(), m.file, src, parser.SkipObjectResolution)
+			assert.NoError(t, err, "the mutant is Go")
+		})
+	}
+}
+
+func TestApplyRefusesAnEditThatIsNotFoundExactlyOnce(t *testing.T) {
+	m := replace("m", "p", "f.go", "x", "y")
+	_, err := m.apply("a x and another x")
+	assert.ErrorContains(t, err, "occurs 2 times")
+	_, err = m.apply("nothing")
+	assert.ErrorContains(t, err, "occurs 0 times")
+	got, err := m.apply("one x")
+	require.NoError(t, err)
+	assert.Equal(t, "one y", got)
+}
+
+func TestVariantOf(t *testing.T) {
+	assert.Equal(t, "example.com/p", variantOf("example.com/p [example.com/q.test]"))
+	assert.Equal(t, "example.com/p", variantOf("example.com/p"))
+}
+
+func TestFailedTests(t *testing.T) {
+	output := "--- FAIL: TestA (0.01s)\n    --- FAIL: TestA/sub (0.00s)\n--- FAIL: TestB (0.02s)\n--- FAIL: TestA (0.01s)\nFAIL\n"
+	assert.Equal(t, []string{"TestA", "TestB"}, failedTests(output))
+
+	timeout := "--- FAIL: TestC (0.01s)\npanic: test timed out after 30s\n\trunning tests:\n\t\tTestD (30s)\n\t\tTestD/sub (30s)\n\ngoroutine 7 [running]:\n"
+	assert.Equal(t, []string{"TestC", "TestD (timeout)"}, failedTests(timeout))
+	assert.Equal(t, []string{"(timeout)"}, failedTests("panic: test timed out after 30s\n"))
+}
