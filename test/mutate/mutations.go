@@ -21,6 +21,9 @@ const (
 	wireGo    = "internal/wire/wire.go"
 	apierrGo  = "internal/apierror/apierror.go"
 	ckptGo    = "internal/checkpoint/checkpoint.go"
+	groupGo   = "internal/group/group.go"
+	apicfgGo  = "internal/apiconfig/apiconfig.go"
+	pollerGo  = "internal/poller/poller.go"
 )
 
 // mutations is the catalogue: each entry breaks one promise of SPEC.md (sections 3, 4, 5 and 7)
@@ -175,9 +178,9 @@ var mutations = []mutation{
 
 	// SPEC 4, Shutdown.
 	replace("shutdown-does-not-cancel",
-		"Shutdown returns within a few seconds, cancelling requests in flight (4 Shutdown)", receiver,
-		"\tif r.cancel != nil {\n\t\tr.cancel()\n\t}\n",
-		""),
+		"Shutdown returns within a few seconds, cancelling requests in flight (4 Shutdown)", groupGo,
+		"\tg.cancel()\n\tdone := make(chan struct{})\n",
+		"\tdone := make(chan struct{})\n"),
 
 	// SPEC 4, Rate limit and API errors.
 	replace("429-pauses-only-its-stream",
@@ -189,8 +192,8 @@ var mutations = []mutation{
 		promise: "never more than requests_per_minute requests in any 60 s, retries included (4 Rate limit)",
 		file:    call,
 		edits: []edit{{
-			"\tfor {\n\t\twaited, err := c.Budget.Wait(ctx)\n\t\tc.Observer.RateLimitWait(ctx, waited)\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n",
-			"\twaited, err := c.Budget.Wait(ctx)\n\tc.Observer.RateLimitWait(ctx, waited)\n\tif err != nil {\n\t\treturn err\n\t}\n\tfor {\n",
+			"\tfor {\n\t\terr := c.attempt(ctx, try)\n",
+			"\tfirst := true\n\tfor {\n\t\tvar err error\n\t\tif first {\n\t\t\terr, first = c.attempt(ctx, try), false\n\t\t} else {\n\t\t\ttraced, sent := wire.Count(ctx)\n\t\t\terr = try(traced)\n\t\t\tc.count(ctx, sent.Written(), err)\n\t\t}\n",
 		}},
 	},
 	replace("no-backoff-for-5xx",
@@ -261,8 +264,16 @@ var mutations = []mutation{
 		"rate.NewLimiter(rate.Every(interval), perMinute)"),
 	replace("pause-not-rechecked-after-turn",
 		"a 429 pauses every stream of the app, also one already waiting for its turn (4 Rate limit)", budgetGo,
-		"\terr := b.waitForPause(ctx)\n\treturn b.clock.Now().Sub(start), err\n",
-		"\treturn b.clock.Now().Sub(start), ctx.Err()\n"),
+		"\t// A 429 seen by another caller while this one waited pauses it too.\n\tif err := b.waitForPause(ctx); err != nil {\n\t\treturn b.clock.Now().Sub(start), err\n\t}\n",
+		""),
+	replace("grant-log-off",
+		"no 60-second span holds more than the budget, even when callers wake late (4 Rate limit)", budgetGo,
+		"\terr := b.grant(ctx)\n",
+		"\tvar err error\n"),
+	replace("lag-frozen-while-retrying",
+		"checkpoint lag keeps growing while a stream retries a refusal (7)", pollerGo,
+		"\t\tRetrying: walk.RecordLag,\n",
+		""),
 	replace("shorter-pause-wins",
 		"a 429's pause is never shortened by a later, shorter one (4 Rate limit)", budgetGo,
 		"if until.After(b.pausedUntil) {",
@@ -376,17 +387,17 @@ var mutations = []mutation{
 
 	// SPEC 3, configuration.
 	replace("email-without-token-accepted",
-		"email + api_token or auth, one of them, is required (3)", config,
-		"return []error{errEmailWithoutToken}",
+		"email + api_token or auth, one of them, is required (3)", apicfgGo,
+		"return ErrEmailWithoutToken",
 		"return nil"),
 	replace("localhost-not-loopback",
-		"requests_per_minute above 30 and http:// only for a loopback endpoint, localhost included (3)", config,
+		"requests_per_minute above 30 and http:// only for a loopback endpoint, localhost included (3)", apicfgGo,
 		`if host == "localhost" {`,
 		`if host == "localhost.invalid" {`),
 	replace("http-accepted-off-loopback",
-		"an http:// endpoint that is not loopback is refused (3)", config,
-		`if u.Scheme == "http" && !isLoopbackEndpoint(cfg.Endpoint) {`,
-		`if false && u.Scheme == "http" && !isLoopbackEndpoint(cfg.Endpoint) {`),
+		"an http:// endpoint that is not loopback is refused (3)", apicfgGo,
+		`if u.Scheme == "http" && !IsLoopback(endpoint) {`,
+		`if false && u.Scheme == "http" && !IsLoopback(endpoint) {`),
 	replace("rate-cap-off-by-one",
 		"requests_per_minute within 1..30 (3)", config,
 		"cfg.RequestsPerMinute > maxRequestsPerMinute &&",
