@@ -39,31 +39,41 @@ func New(c clock.Clock, perMinute int) *Budget {
 	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1), perMinute: perMinute}
 }
 
-// Wait blocks until one more request may be sent and returns how long it waited. Reservations
-// are served in order, so the callers of one key take turns.
+// Wait blocks until one more request may be sent and returns how long it waited: Turn, then Grant.
 func (b *Budget) Wait(ctx context.Context) (time.Duration, error) {
 	start := b.clock.Now()
-	if err := b.waitForPause(ctx); err != nil {
+	if err := b.Turn(ctx); err != nil {
 		return b.clock.Now().Sub(start), err
+	}
+	err := b.Grant(ctx)
+	return b.clock.Now().Sub(start), err
+}
+
+// Turn waits for the caller's turn: any 429 pause, then the next slot of the even spacing.
+// Reservations are served in order, so the callers of one key take turns. A caller that must
+// hold something scarce to send (a request ticket) takes it after Turn and before Grant.
+func (b *Budget) Turn(ctx context.Context) error {
+	if err := b.waitForPause(ctx); err != nil {
+		return err
 	}
 	now := b.clock.Now()
 	r := b.limiter.ReserveN(now, 1)
 	if err := b.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
 		r.CancelAt(b.clock.Now())
-		return b.clock.Now().Sub(start), err
+		return err
 	}
 	// A 429 seen by another caller while this one waited pauses it too.
 	if err := b.waitForPause(ctx); err != nil {
-		return b.clock.Now().Sub(start), err
+		return err
 	}
-	err := b.grant(ctx)
-	return b.clock.Now().Sub(start), err
+	return nil
 }
 
-// grant records a request about to leave. The limiter spaces requests evenly, but a caller that
-// wakes late can leave closer to the next one than planned; the log of the last perMinute grants
-// holds every span to perMinute whatever the scheduling.
-func (b *Budget) grant(ctx context.Context) error {
+// Grant records a request about to leave, after its Turn. The limiter spaces requests evenly, but
+// a caller that wakes late, or waited for a ticket, can leave closer to the next one than
+// planned; the log of the last perMinute grants holds every span to perMinute whatever happened
+// in between.
+func (b *Budget) Grant(ctx context.Context) error {
 	for {
 		b.mu.Lock()
 		now := b.clock.Now()

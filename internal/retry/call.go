@@ -106,18 +106,28 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 // errNotSent ends an attempt that ended with its context before the request was sent.
 var errNotSent = errors.New("request not sent")
 
-// attempt sends one request through try. The ticket comes before the budget, so that waiting for
-// a ticket never costs the budget a slot; it goes back once the answer was read.
+// attempt sends one request through try. The stream waits for its turn in the budget (and any
+// 429 pause) holding nothing, then takes a ticket, then its grant: waiting for the budget holds no
+// ticket, and the grant still holds every 60-second span to the budget, however long the ticket
+// took. The ticket goes back once the answer was read.
 func (c *Caller) attempt(ctx context.Context, try func(context.Context) error) error {
+	start := c.Clock.Now()
+	if err := c.Budget.Turn(ctx); err != nil {
+		c.Observer.RateLimitWait(ctx, c.Clock.Now().Sub(start))
+		return fmt.Errorf("%w: %w", errNotSent, err)
+	}
+	waited := c.Clock.Now().Sub(start)
 	if c.Tickets != nil {
 		release, err := c.Tickets.Request(ctx)
 		if err != nil {
+			c.Observer.RateLimitWait(ctx, waited)
 			return fmt.Errorf("%w: %w", errNotSent, err)
 		}
 		defer release()
 	}
-	waited, err := c.Budget.Wait(ctx)
-	c.Observer.RateLimitWait(ctx, waited)
+	granting := c.Clock.Now()
+	err := c.Budget.Grant(ctx)
+	c.Observer.RateLimitWait(ctx, waited+c.Clock.Now().Sub(granting))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err)
 	}

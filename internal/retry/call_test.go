@@ -293,25 +293,41 @@ func TestCallBudgetHoldsOnTheWireWhenConnectionsClose(t *testing.T) {
 	assert.Contains(t, f.observer.statuses, 0, "closed connections count as requests without answer")
 }
 
-// A caller waiting for a ticket holds no budget: the budget's next slot goes to whoever has a
-// ticket and asks.
-func TestCallTakesATicketBeforeTheBudget(t *testing.T) {
+// A caller waiting out its app's 429 pause or its turn holds no ticket, so throttled or slow apps
+// cannot hold every request slot of the receiver.
+func TestCallHoldsNoTicketWhileWaitingForItsTurn(t *testing.T) {
 	f := newFixture(30)
 	pool := pages.NewPool(1, 1)
 	f.caller.Tickets = pool
-	held, err := pool.Request(context.Background())
-	require.NoError(t, err)
+	f.caller.Budget.Pause(45 * time.Second)
 	api := newScriptedAPI(t, f.clock)
-	ctx, cancel := context.WithCancel(context.Background())
+	f.clock.SetParticipants(2)
 	done := make(chan error)
-	go func() { done <- f.caller.Do(ctx, epoch, get(api.Client(), api.URL)) }()
-	// Without a ticket the call cannot start; its budget is untouched.
-	_, err = f.caller.Budget.Wait(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, epoch, f.clock.Now(), "the budget's first slot was still free")
-	cancel()
-	require.ErrorIs(t, <-done, context.Canceled)
-	held()
-	assert.Empty(t, api.gaps())
+	go func() {
+		err := f.caller.Do(context.Background(), epoch, get(api.Client(), api.URL))
+		f.clock.SetParticipants(1)
+		done <- err
+	}()
+	for f.clock.Sleeps() < 1 {
+		runtime.Gosched() // until the caller sleeps out the pause
+	}
+	assert.Zero(t, pool.RequestsInFlight(), "no ticket held during the pause")
+	f.clock.SetParticipants(1)
+	require.NoError(t, <-done)
+	assert.Zero(t, pool.RequestsInFlight(), "the ticket went back with the answer")
+	assert.Equal(t, 45*time.Second, f.observer.waited, "the pause is time waited on the rate limit")
+}
+
+// However long a ticket takes, the grant holds the budget's span: a caller that got its turn but
+// waited for a ticket still leaves no sooner than the budget allows.
+func TestCallWaitingForATicketKeepsTheBudget(t *testing.T) {
+	f := newFixture(1)
+	pool := pages.NewPool(1, 1)
+	f.caller.Tickets = pool
+	api := newScriptedAPI(t, f.clock)
+	require.NoError(t, f.do(t, api))
+	require.NoError(t, f.do(t, api))
+	require.Len(t, api.gaps(), 1)
+	assert.GreaterOrEqual(t, api.gaps()[0], time.Minute, "one request a minute")
 	assert.Zero(t, pool.RequestsInFlight())
 }
