@@ -106,10 +106,10 @@ lint:
 ## fuzz: run each fuzz target briefly (FUZZTIME each)
 FUZZTIME ?= 10s
 fuzz:
-	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 ## mutate: break each promise in turn (test/mutate) and check that the unit tests catch it on every
 ## one of RUNS shuffled runs; the working tree is never written (docs/testing.md)

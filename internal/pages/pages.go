@@ -47,7 +47,8 @@ func NewPool(requests, slots int) *Pool {
 func NewDefaultPool() *Pool { return NewPool(DefaultRequests, DefaultSlots()) }
 
 // Request waits for a request ticket, or until ctx ends, and returns the function that gives it
-// back. A stream takes the ticket before it waits for its budget, so the wait costs no budget.
+// back. A stream takes its ticket once its app's budget gave it its turn, so a stream waiting for
+// the budget holds no ticket, and a stream waiting for a ticket loses no budget.
 func (p *Pool) Request(ctx context.Context) (release func(), err error) {
 	select {
 	case p.requests <- struct{}{}:

@@ -34,7 +34,7 @@ type Tickets interface {
 	Request(ctx context.Context) (release func(), err error)
 }
 
-// Caller runs one stream's requests: each attempt holds a ticket, then takes a slot of the budget;
+// Caller runs one stream's requests: each attempt waits for its budget's turn, holds a ticket, then takes its grant;
 // failures are classified, waited for, logged and reported, and every request that reached the
 // API is counted.
 type Caller struct {

@@ -14,8 +14,6 @@ import (
 )
 
 const (
-	defaultEndpoint          = apiconfig.DefaultEndpoint
-	defaultTimeout           = 30 * time.Second
 	defaultPollInterval      = time.Minute
 	defaultDelay             = time.Minute
 	defaultInitialLookback   = time.Hour

@@ -4,10 +4,10 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -21,11 +21,8 @@ func NewFactory() receiver.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	client := confighttp.NewDefaultClientConfig()
-	client.Endpoint = defaultEndpoint
-	client.Timeout = defaultTimeout
 	return &Config{
-		ClientConfig:      client,
+		ClientConfig:      apiconfig.DefaultClientConfig(),
 		PollInterval:      defaultPollInterval,
 		Delay:             defaultDelay,
 		InitialLookback:   defaultInitialLookback,

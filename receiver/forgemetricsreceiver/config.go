@@ -16,7 +16,6 @@ import (
 )
 
 const (
-	defaultTimeout            = 30 * time.Second
 	defaultCollectionInterval = 3 * time.Minute
 	defaultDelay              = 5 * time.Minute
 	defaultInitialLookback    = time.Hour

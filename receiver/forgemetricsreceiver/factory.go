@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
@@ -22,11 +21,8 @@ func NewFactory() receiver.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	client := confighttp.NewDefaultClientConfig()
-	client.Endpoint = apiconfig.DefaultEndpoint
-	client.Timeout = defaultTimeout
 	return &Config{
-		ClientConfig:       client,
+		ClientConfig:       apiconfig.DefaultClientConfig(),
 		CollectionInterval: defaultCollectionInterval,
 		Delay:              defaultDelay,
 		InitialLookback:    defaultInitialLookback,
