@@ -34,13 +34,13 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
 
 // Refused reports an answer that repeats until someone fixes the configuration, the token or its
-// permissions: 400, 401, 403 and 404.
+// permissions: 400, 401, 403, 404, and any other 4xx but a request timeout (408) or a 429.
 func (e *StatusError) Refused() bool {
 	switch e.StatusCode {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		return true
+	case http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
 	}
-	return false
+	return e.StatusCode >= 400 && e.StatusCode < 500
 }
 
 // AsStatusError returns the StatusError inside err, if any.

@@ -16,9 +16,10 @@ var (
 	// Transient paces retries of answers that usually pass: 429 without Retry-After, 5xx,
 	// timeouts, resets, bad bodies, and retryable pipeline errors.
 	Transient = Policy{Initial: time.Second, Max: time.Minute}
-	// Refused paces retries of 400/401/403/404, which only a person can fix: slowly, so that a new
-	// token or permission is picked up within minutes without a flood of refused requests.
-	Refused = Policy{Initial: time.Minute, Max: 5 * time.Minute}
+	// Refused paces retries of refusals (400, 401, 403, 404 and the other 4xx but 408 and 429),
+	// which only a person can fix: every 1 to 5 minutes, so that a new token or permission is
+	// picked up within minutes without a flood of refused requests.
+	Refused = Policy{Initial: 2 * time.Minute, Max: 5 * time.Minute}
 )
 
 // Jitter draws the actual delay from a ceiling d; it must return a value in [d/2, d].

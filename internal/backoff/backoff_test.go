@@ -27,7 +27,7 @@ func TestRandomJitterStaysBetweenHalfAndAll(t *testing.T) {
 
 func TestDefaultPolicies(t *testing.T) {
 	assert.Equal(t, Policy{Initial: time.Second, Max: time.Minute}, Transient)
-	assert.Equal(t, Policy{Initial: time.Minute, Max: 5 * time.Minute}, Refused)
+	assert.Equal(t, Policy{Initial: 2 * time.Minute, Max: 5 * time.Minute}, Refused)
 }
 
 func scale(ds []time.Duration, unit time.Duration) []time.Duration {

@@ -84,9 +84,11 @@ func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs windo
 func (r *Runtime) Caller(walk *window.Walk, b *budget.Budget, obs retry.Observer, logger *zap.Logger) *retry.Caller {
 	return &retry.Caller{
 		Clock: r.Clock, Tickets: r.Pool, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
-		// A 400 this close to the limit means the API's clock already put the window past it.
-		Retention: walk.Plan.Retention, RetentionEdge: 2 * walk.Plan.RetentionMargin,
-		Status: r.Status, Stream: walk.Key, Observer: obs, Logger: logger,
+		// A 400 this close to the limit means the API's clock already put the window past it. The
+		// edge is no wider than a window, so that moving a window past it is always a move forward.
+		Retention: walk.Plan.Retention, RetentionEdge: min(2*walk.Plan.RetentionMargin, walk.Plan.Max),
+		RetentionMargin: walk.Plan.RetentionMargin,
+		Status:          r.Status, Stream: walk.Key, Observer: obs, Logger: logger,
 		// A stream stuck on failures falls behind: its lag keeps growing while it retries.
 		Retrying: walk.RecordLag,
 	}

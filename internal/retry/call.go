@@ -45,16 +45,22 @@ type Caller struct {
 	Refused   backoff.Policy
 	Jitter    backoff.Jitter
 	// Retention is the API's limit; a 400 for a window that starts within RetentionEdge of it
-	// ends the call with ErrExpired.
-	Retention     time.Duration
-	RetentionEdge time.Duration
-	Status        *status.Streams
+	// ends the call with ErrExpired, unless the stream was just moved for that reason: then the
+	// 400 means something else, and only a window already within RetentionMargin of the limit
+	// by this clock is taken for expired again.
+	Retention       time.Duration
+	RetentionEdge   time.Duration
+	RetentionMargin time.Duration
+	Status          *status.Streams
 	// Stream names the caller in status reports.
 	Stream   string
 	Observer Observer
 	Logger   *zap.Logger
 	// Retrying, when set, is called after each failure that the call waits out.
 	Retrying func(context.Context)
+
+	// moved is set when a call ended with ErrExpired, until a call succeeds.
+	moved bool
 }
 
 // Do calls try until it succeeds, ctx ends (its error is returned), or the API refuses windowStart
@@ -68,20 +74,21 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 			return err
 		}
 		if err == nil {
+			c.moved = false
 			c.Status.Recovered(c.Stream)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		atEdge := windowStart.Before(c.Clock.Now().Add(-c.Retention + c.RetentionEdge))
-		d := failures.classify(err, atEdge)
+		d := failures.classify(err, c.atRetentionEdge(windowStart))
 		if d.Kind != Expired && c.Retrying != nil {
 			c.Retrying(ctx)
 		}
 		fields := append(slices.Clip(fields), zap.Error(err))
 		switch d.Kind {
 		case Expired:
+			c.moved = true
 			c.Logger.Warn("API refused a window at the 14-day edge; moving the stream inside the limit", fields...)
 			return ErrExpired
 		case Throttled:
@@ -101,6 +108,18 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 			return err
 		}
 	}
+}
+
+// atRetentionEdge says whether a 400 for a window starting at windowStart most likely means that
+// the API's clock already put the window past its 14 days. Once a stream was moved inside the
+// limit for that, a 400 that repeats is a refusal (a bad filter or metric name, say), to be
+// reported and retried slowly, not a reason to move the stream again every time.
+func (c *Caller) atRetentionEdge(windowStart time.Time) bool {
+	edge := c.RetentionEdge
+	if c.moved {
+		edge = c.RetentionMargin
+	}
+	return windowStart.Before(c.Clock.Now().Add(-c.Retention + edge))
 }
 
 // errNotSent ends an attempt that ended with its context before the request was sent.

@@ -223,7 +223,7 @@ func TestCallRetriesRefusalsSlowlyAndReportsThem(t *testing.T) {
 	f := newFixture(30)
 	api := newScriptedAPI(t, f.clock, answer{status: 401}, answer{status: 403})
 	require.NoError(t, f.do(t, api))
-	assert.Equal(t, []time.Duration{time.Minute, 2 * time.Minute}, api.gaps())
+	assert.Equal(t, []time.Duration{2 * time.Minute, 4 * time.Minute}, api.gaps())
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK}, f.host.Statuses())
 	refused := f.logs.FilterMessageSnippet("API refused the request").All()
 	require.Len(t, refused, 2)
@@ -239,6 +239,38 @@ func TestCallEndsWithErrExpiredFor400AtTheRetentionEdge(t *testing.T) {
 	err := f.caller.Do(ctx, edge, get(api.Client(), api.URL))
 	require.ErrorIs(t, err, ErrExpired)
 	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len())
+}
+
+// Once a stream was moved inside the limit, a 400 that repeats for its new window is a refusal
+// (a bad filter, say): reported and retried slowly, not a reason to move the stream again. A
+// success ends that; a window that has by now aged to the margin is expired again.
+func TestCallTakesA400AfterAMoveForARefusal(t *testing.T) {
+	f := newFixture(30)
+	f.caller.RetentionMargin = 10 * time.Minute
+	const retention = 14 * 24 * time.Hour
+	ctx := context.Background()
+
+	// 15 minutes inside the limit: within the 20-minute edge, not within the 10-minute margin.
+	inside := epoch.Add(-retention + 15*time.Minute)
+	first := newScriptedAPI(t, f.clock, answer{status: 400})
+	require.ErrorIs(t, f.caller.Do(ctx, inside, get(first.Client(), first.URL)), ErrExpired)
+
+	again := newScriptedAPI(t, f.clock, answer{status: 400}, answer{status: 400})
+	f.clock.StopAt(epoch.Add(time.Hour), func() {})
+	require.NoError(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+15*time.Minute), get(again.Client(), again.URL)))
+	assert.Equal(t, []time.Duration{2 * time.Minute, 4 * time.Minute}, again.gaps(), "retried as a refusal")
+	assert.Len(t, f.logs.FilterMessageSnippet("API refused the request").All(), 2)
+	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len(), "moved once only")
+	assert.Equal(t, []componentstatus.Status{
+		componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK,
+	}, f.host.Statuses())
+
+	// The success ended the move: a 400 at the edge is expired again.
+	third := newScriptedAPI(t, f.clock, answer{status: 400})
+	require.ErrorIs(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+15*time.Minute), get(third.Client(), third.URL)), ErrExpired)
+	// And while moved, a window within the margin by this clock is expired, not refused.
+	fourth := newScriptedAPI(t, f.clock, answer{status: 400})
+	require.ErrorIs(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+5*time.Minute), get(fourth.Client(), fourth.URL)), ErrExpired)
 }
 
 func TestCallEndsWithItsContext(t *testing.T) {

@@ -31,12 +31,14 @@ func TestClassify(t *testing.T) {
 		{"503", status(503), false, []Decision{{Transient, time.Second}}},
 		{"timeout", fmt.Errorf("get: %w", errors.New("context deadline exceeded")), false, []Decision{{Transient, time.Second}}},
 		{"bad body", &apierror.BadBodyError{Err: errors.New("truncated")}, false, []Decision{{Transient, time.Second}}},
-		{"401", status(401), false, []Decision{{Refused, time.Minute}, {Refused, 2 * time.Minute}, {Refused, 4 * time.Minute}, {Refused, 5 * time.Minute}}},
-		{"403", status(403), false, []Decision{{Refused, time.Minute}}},
-		{"404", status(404), false, []Decision{{Refused, time.Minute}}},
-		{"400", status(400), false, []Decision{{Refused, time.Minute}}},
+		{"401", status(401), false, []Decision{{Refused, 2 * time.Minute}, {Refused, 4 * time.Minute}, {Refused, 5 * time.Minute}, {Refused, 5 * time.Minute}}},
+		{"403", status(403), false, []Decision{{Refused, 2 * time.Minute}}},
+		{"404", status(404), false, []Decision{{Refused, 2 * time.Minute}}},
+		{"400", status(400), false, []Decision{{Refused, 2 * time.Minute}}},
+		{"another 4xx repeats as well", status(422), false, []Decision{{Refused, 2 * time.Minute}}},
+		{"408 is a timeout", status(408), false, []Decision{{Transient, time.Second}}},
 		{"400 at the 14-day edge", status(400), true, []Decision{{Kind: Expired}}},
-		{"401 at the 14-day edge is still refused", status(401), true, []Decision{{Refused, time.Minute}}},
+		{"401 at the 14-day edge is still refused", status(401), true, []Decision{{Refused, 2 * time.Minute}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

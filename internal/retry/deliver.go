@@ -18,26 +18,26 @@ type Handover struct {
 	Logger  *zap.Logger
 }
 
-// Deliver calls consume, attempt 0 first, until it returns nil or a permanent error (then dropped
-// is true: the data is gone for good and the caller must say so). Any other error is retried
-// with backoff. Deliver returns ctx's error when ctx ends before the pipeline accepted: the
-// caller must then commit nothing.
-func (h *Handover) Deliver(ctx context.Context, consume func(ctx context.Context, attempt int) error) (dropped bool, err error) {
+// Deliver calls consume, attempt 0 first, until it returns nil or a permanent error (returned as
+// dropped: the data is gone for good and the caller must say so, with the error). Any other error
+// is retried with backoff. Deliver returns ctx's error when ctx ends before the pipeline accepted:
+// the caller must then commit nothing.
+func (h *Handover) Deliver(ctx context.Context, consume func(ctx context.Context, attempt int) error) (dropped, err error) {
 	retries := h.Backoff.Start(h.Jitter)
 	for attempt := 0; ; attempt++ {
 		err := consume(ctx, attempt)
 		switch {
 		case err == nil:
-			return false, nil
+			return nil, nil
 		case consumererror.IsPermanent(err):
-			return true, nil
+			return err, nil
 		case ctx.Err() != nil:
-			return false, ctx.Err()
+			return nil, ctx.Err()
 		}
 		wait := retries.Next()
 		h.Logger.Warn("Pipeline refused the data; retrying", zap.Duration("retry_in", wait), zap.Error(err))
 		if err := h.Clock.Sleep(ctx, wait); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 }

@@ -72,7 +72,10 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		next, err := read(ctx, state)
 		switch {
 		case errors.Is(err, retry.ErrExpired):
-			state = w.skipTo(ctx, state, w.Plan.AfterExpiry(w.Clock.Now()))
+			// Never backwards: that would deliver again what was committed.
+			if target := w.Plan.AfterExpiry(w.Clock.Now()); target.After(state.WindowStart) {
+				state = w.skipTo(ctx, state, target)
+			}
 			continue
 		case err != nil:
 			continue // ctx ended: the loop ends.
@@ -94,7 +97,11 @@ func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
 	if !found {
 		start := w.Plan.First(w.Clock.Now())
 		w.Logger.Info("No checkpoint; starting at initial_lookback", zap.Time("start", start))
-		return checkpoint.State{WindowStart: start}, nil
+		// Saved at once: a restart before the first window is delivered must start here, not at a
+		// later now - initial_lookback, which would skip what lies between.
+		state := checkpoint.State{WindowStart: start}
+		w.Commit(ctx, state)
+		return state, nil
 	}
 	if state.InProgress() && state.QueryHash != w.QueryHash {
 		// Re-reading the window from its start may repeat data that matches both the old and the

@@ -142,7 +142,8 @@ func TestStreamResumesQuietlyWhenTheAPIAnswersAsBefore(t *testing.T) {
 	requireExactlyOnce(t, h.expectedIDs(testEnv, h.start, h.committed(spec).WindowStart), all)
 }
 
-// A permanent pipeline error drops the page and says so at error level, with the record count.
+// A permanent pipeline error drops the page and says so at error level, with the record count
+// and the pipeline's error.
 func TestStreamLogsAPermanentlyRefusedPage(t *testing.T) {
 	h := newHarness(t)
 	dropped := 0
@@ -161,6 +162,7 @@ func TestStreamLogsAPermanentlyRefusedPage(t *testing.T) {
 	assert.Equal(t, zapcore.ErrorLevel, entries[0].Level)
 	assert.EqualValues(t, 200, entries[0].ContextMap()["records"])
 	assert.Contains(t, entries[0].ContextMap(), "window_start")
+	assert.Equal(t, "Permanent error: cannot be exported", entries[0].ContextMap()["error"], "why the pipeline refused it")
 }
 
 // A pipeline that refuses a page may have changed it first (processors own what they are given):

@@ -154,8 +154,9 @@ func (s *stream) deliver(ctx context.Context, p *page, pos *position, fields []z
 		}
 		return s.consume(ctx, logs)
 	})
-	if dropped {
-		s.logger.Error("Pipeline permanently refused a page; its records are dropped", append(fields, zap.Int("records", count))...)
+	if dropped != nil {
+		s.logger.Error("Pipeline permanently refused a page; its records are dropped",
+			append(fields, zap.Int("records", count), zap.Error(dropped))...)
 		s.tel.dropped(ctx, reasonPermanentPipelineError, count)
 	}
 	return err

@@ -129,7 +129,7 @@ func (cfg *Config) validateApps() []error {
 	apps := map[string]bool{}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
-		if app.AppID == "" {
+		if metricsapi.BareAppID(app.AppID) == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
 		} else if id := metricsapi.BareAppID(app.AppID); apps[id] {
 			errs = append(errs, fmt.Errorf("%s: %w %q: one app is one stream, list all its environments once", where, errDuplicateApp, id))

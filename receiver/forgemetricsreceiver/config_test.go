@@ -73,6 +73,7 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 	}{
 		{"no_apps", errNoApps, `"apps"`},
 		{"app_without_id", errAppID, `apps[0]: "app_id"`},
+		{"ari_without_id", errAppID, `apps[0]: "app_id"`},
 		{"duplicate_app", errDuplicateApp, `apps[1]: duplicate "app_id" "app"`},
 		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},

@@ -3,7 +3,6 @@ package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/recei
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -59,8 +58,8 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	if err != nil {
 		return fmt.Errorf("create HTTP client: %w", err)
 	}
-	userAgent := strings.TrimSpace(metricsapi.DocumentedUserAgent + " " + r.settings.BuildInfo.Command + "/" + r.settings.BuildInfo.Version)
-	client, err := metricsapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken), userAgent, metricsapi.DefaultMaxBodyBytes)
+	client, err := metricsapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
+		userAgent(r.settings.BuildInfo), metricsapi.DefaultMaxBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -122,4 +121,13 @@ func (r *metricsReceiver) Shutdown(ctx context.Context) error {
 		defer r.telemetry.Shutdown()
 	}
 	return r.rt.Close(ctx)
+}
+
+// userAgent is the one the API's documentation recommends, followed by the distribution's name
+// and version when the collector has them.
+func userAgent(build component.BuildInfo) string {
+	if build.Command == "" {
+		return metricsapi.DocumentedUserAgent
+	}
+	return metricsapi.DocumentedUserAgent + " " + build.Command + "/" + build.Version
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
@@ -228,4 +231,43 @@ func TestReceiverReportsARefusedTokenAndRecovers(t *testing.T) {
 	require.NotEmpty(t, statuses)
 	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0])
 	assert.Equal(t, componentstatus.StatusOK, statuses[len(statuses)-1])
+}
+
+// A 400 that repeats at the 14-day edge (here a metric name the API rejects, with the documented
+// maximum initial_lookback) moves the app inside the limit once, then is a refusal: reported,
+// logged with its reason and retried slowly, not taken for expiry again and again at the
+// budget's full rate.
+func TestReceiverTakesA400ThatRepeatsAtTheRetentionEdgeForARefusal(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		_, _ = w.Write([]byte(`{"data":{"ecosystem":{"forgeMetrics":{"appMetrics":{"message":"Invalid metric FOO_BAR","identifier":"x","extensions":{"statusCode":400,"errorType":"BAD_REQUEST"}}}}}}`))
+	}))
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	cfg.Apps = cfg.Apps[:1]
+	cfg.InitialLookback = 14 * 24 * time.Hour
+	cfg.Metrics = []string{"FORGE_BACKEND_INVOCATION_COUNT", "FOO_BAR"}
+	core, logs := observer.New(zap.InfoLevel)
+	set := settings
+	set.Logger = zap.New(core)
+	host := statustest.NewHost()
+
+	require.NoError(t, cfg.Validate())
+	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, &consumertest.MetricsSink{})
+	require.NoError(t, err)
+	r := rcv.(*metricsReceiver)
+	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
+	clock.SetParticipants(1)
+	require.NoError(t, r.Start(context.Background(), host))
+	runUntil(t, r, clock, simNow.Add(5*time.Minute))
+
+	assert.Equal(t, 1, logs.FilterMessageSnippet("14-day edge").Len(), "moved inside the limit once")
+	refused := logs.FilterMessageSnippet("API refused the request").All()
+	require.NotEmpty(t, refused)
+	assert.Contains(t, refused[0].ContextMap()["reason"], "Invalid metric FOO_BAR")
+	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	// At 0s the edge, at once the refusal, then retries after 2 and 4 minutes.
+	assert.EqualValues(t, 3, requests.Load(), "retried slowly, not at the budget's rate")
 }

@@ -89,8 +89,9 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 		if err != nil {
 			return state, err
 		}
-		if dropped {
-			s.logger.Error("Pipeline permanently refused a window's points; they are dropped", append(fields, zap.Int("points", count))...)
+		if dropped != nil {
+			s.logger.Error("Pipeline permanently refused a window's points; they are dropped",
+				append(fields, zap.Int("points", count), zap.Error(dropped))...)
 			s.tel.dropped(ctx, reasonPermanentPipelineError, count)
 		}
 	}
