@@ -22,13 +22,31 @@ type Budget struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time
-	// granted holds the times of the last perMinute requests, oldest first.
-	granted []time.Time
+	// granted logs the last perMinute requests in the order they were granted: each at the
+	// latest time it may have reached the API, known once it was answered.
+	granted []grant
+	// first is the sequence number of granted[0].
+	first uint64
+	// older is the latest time any request before granted[0] may have reached the API, and
+	// olderInFlight how many of those are still unanswered.
+	older         time.Time
+	olderInFlight int
 }
 
-// span is the window the API counts requests in, with a second of slack for the time between a
-// request leaving here and reaching the API.
+// grant is one request of the log.
+type grant struct {
+	// at is when the request was granted, then, once it was answered, when the answer began: it
+	// reached the API at some moment in between.
+	at       time.Time
+	inFlight bool
+}
+
+// span is the window the API counts requests in, with a second of slack.
 const span = time.Minute + time.Second
+
+// inFlightPoll is how often a grant looks again while a request a whole span older is still
+// unanswered, which only a stalled connection makes happen.
+const inFlightPoll = time.Second
 
 // New returns a budget of perMinute requests in any 60-second span.
 func New(c clock.Clock, perMinute int) *Budget {
@@ -39,13 +57,17 @@ func New(c clock.Clock, perMinute int) *Budget {
 	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1), perMinute: perMinute}
 }
 
-// Wait blocks until one more request may be sent and returns how long it waited: Turn, then Grant.
+// Wait blocks until one more request may be sent and returns how long it waited: Turn, then
+// Grant, for a request that reaches the API as soon as it is granted.
 func (b *Budget) Wait(ctx context.Context) (time.Duration, error) {
 	start := b.clock.Now()
 	if err := b.Turn(ctx); err != nil {
 		return b.clock.Now().Sub(start), err
 	}
-	err := b.Grant(ctx)
+	answered, err := b.Grant(ctx)
+	if err == nil {
+		answered()
+	}
 	return b.clock.Now().Sub(start), err
 }
 
@@ -69,35 +91,73 @@ func (b *Budget) Turn(ctx context.Context) error {
 	return nil
 }
 
-// Grant records a request about to leave, after its Turn. The limiter spaces requests evenly, but
-// a caller that wakes late, or waited for a ticket, can leave closer to the next one than
-// planned; the log of the last perMinute grants holds every span to perMinute whatever happened
-// in between.
-func (b *Budget) Grant(ctx context.Context) error {
+// Grant records a request about to leave, after its Turn, and returns answered, to be called
+// once when its answer begins (or the attempt ended without one). The limiter spaces requests
+// evenly, but a caller can leave later than planned (it woke late, waited for a ticket) and a
+// request can reach the API later than it left (a slow connection or TLS handshake), so the
+// grant also waits until the request perMinute before this one was answered a whole span ago,
+// and for any 429 pause that began after the Turn. What reached the API within any 60 seconds is
+// then never more than perMinute, whatever the timing.
+func (b *Budget) Grant(ctx context.Context) (answered func(), err error) {
 	for {
 		b.mu.Lock()
 		now := b.clock.Now()
-		wait := time.Duration(0)
+		wait := b.pausedUntil.Sub(now)
 		if len(b.granted) == b.perMinute {
-			wait = b.granted[0].Add(span).Sub(now)
+			oldest := b.granted[0]
+			wait = max(wait, latest(oldest.at, b.older).Add(span).Sub(now))
+			if oldest.inFlight || b.olderInFlight > 0 {
+				wait = max(wait, inFlightPoll)
+			}
 		}
 		if wait <= 0 {
-			b.recordLocked(now)
+			seq := b.recordLocked(grant{at: now, inFlight: true})
 			b.mu.Unlock()
-			return nil
+			var once sync.Once
+			return func() { once.Do(func() { b.answered(seq) }) }, nil
 		}
 		b.mu.Unlock()
 		if err := b.clock.Sleep(ctx, wait); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
 
-func (b *Budget) recordLocked(at time.Time) {
-	if len(b.granted) == b.perMinute {
-		b.granted = append(b.granted[:0], b.granted[1:]...)
+// answered moves request seq's log entry to now: it reached the API no later than its answer.
+func (b *Budget) answered(seq uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Now()
+	if seq < b.first { // already folded into older
+		b.older = latest(b.older, now)
+		b.olderInFlight--
+		return
 	}
-	b.granted = append(b.granted, at)
+	g := &b.granted[seq-b.first]
+	g.at, g.inFlight = latest(g.at, now), false
+}
+
+// recordLocked appends g to the log, folding the oldest entry into older when the log is full,
+// and returns g's sequence number.
+func (b *Budget) recordLocked(g grant) uint64 {
+	if len(b.granted) == b.perMinute {
+		if oldest := b.granted[0]; oldest.inFlight {
+			b.olderInFlight++
+		} else {
+			b.older = latest(b.older, oldest.at)
+		}
+		b.granted = append(b.granted[:0], b.granted[1:]...)
+		b.first++
+	}
+	b.granted = append(b.granted, g)
+	return b.first + uint64(len(b.granted)) - 1
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Charge takes n slots for requests that reached the API without Wait, such as a re-send that
@@ -109,7 +169,7 @@ func (b *Budget) Charge(n int) {
 	for range n {
 		// One at a time: a reservation larger than the burst of one would be refused.
 		b.limiter.ReserveN(now, 1)
-		b.recordLocked(now)
+		b.recordLocked(grant{at: now})
 	}
 }
 

@@ -144,3 +144,53 @@ func TestBudgetHoldsWhenCallersWakeLate(t *testing.T) {
 	require.Greater(t, len(times), 500)
 	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 30)
 }
+
+// A request can reach the API later than it was granted (a slow connection or TLS handshake): the
+// request perMinute later waits for a whole span after the first one was answered, not granted.
+func TestBudgetSpansFromWhenTheRequestWasAnswered(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	b := New(clock, 2)
+	require.NoError(t, b.Turn(context.Background()))
+	slow, err := b.Grant(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, clock.Sleep(context.Background(), 5*time.Second)) // its handshake stalls
+	slow()                                                               // the answer begins at +5s
+	_, err = b.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Less(t, clock.Now().Sub(epoch), 31*time.Second, "the second follows the even spacing")
+	_, err = b.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, epoch.Add(5*time.Second+span), clock.Now(), "the third waits a span from the first's answer")
+}
+
+// A request perMinute back that is still unanswered may reach the API any moment: the next grant
+// waits until it was answered, then a whole span.
+func TestBudgetWaitsForAnUnansweredRequestASpanOld(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	clock.SetParticipants(2)
+	b := New(clock, 1)
+	stalled, err := b.Grant(context.Background())
+	require.NoError(t, err)
+	answeredAt := epoch.Add(90 * time.Second)
+	go func() {
+		_ = clock.Sleep(context.Background(), 90*time.Second)
+		stalled()
+		clock.SetParticipants(1)
+	}()
+	_, err = b.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, answeredAt.Add(span), clock.Now())
+}
+
+// A 429 that arrives while a caller, past its turn, waits for something else (a request ticket)
+// holds that caller too.
+func TestBudgetGrantWaitsOutAPauseThatBeganAfterTheTurn(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	b := New(clock, 30)
+	require.NoError(t, b.Turn(context.Background()))
+	b.Pause(30 * time.Second) // another stream of the app got a 429
+	answered, err := b.Grant(context.Background())
+	require.NoError(t, err)
+	answered()
+	assert.Equal(t, epoch.Add(30*time.Second), clock.Now())
+}

@@ -145,13 +145,14 @@ func (c *Caller) attempt(ctx context.Context, try func(context.Context) error) e
 		defer release()
 	}
 	granting := c.Clock.Now()
-	err := c.Budget.Grant(ctx)
+	answered, err := c.Budget.Grant(ctx)
 	c.Observer.RateLimitWait(ctx, waited+c.Clock.Now().Sub(granting))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNotSent, err)
 	}
-	traced, sent := wire.Count(ctx)
+	traced, sent := wire.Count(ctx, answered)
 	err = try(traced)
+	answered() // no answer came, or it came without the trace: the request reached the API by now
 	c.count(ctx, sent.Written(), err)
 	return err
 }

@@ -34,8 +34,9 @@ type Counter struct{ written atomic.Int64 }
 func (c *Counter) Written() int { return int(c.written.Load()) }
 
 // Count returns a context under which every request that net/http writes, including any re-send
-// it makes on its own, is counted in the returned Counter.
-func Count(ctx context.Context) (context.Context, *Counter) {
+// it makes on its own, is counted in the returned Counter, and answered is called when the first
+// byte of an answer arrives: by then the request has reached the API.
+func Count(ctx context.Context, answered func()) (context.Context, *Counter) {
 	c := &Counter{}
 	trace := &httptrace.ClientTrace{
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
@@ -43,6 +44,7 @@ func Count(ctx context.Context) (context.Context, *Counter) {
 				c.written.Add(1)
 			}
 		},
+		GotFirstResponseByte: answered,
 	}
 	return httptrace.WithClientTrace(ctx, trace), c
 }

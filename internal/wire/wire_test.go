@@ -38,7 +38,7 @@ func closingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 }
 
 func get(t *testing.T, client *http.Client, url string, noReplay bool) (int, error) {
-	ctx, counter := Count(context.Background())
+	ctx, counter := Count(context.Background(), nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	require.NoError(t, err)
 	if noReplay {
@@ -90,4 +90,33 @@ func TestNoReplaySendsNoBody(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, length.Load())
 	assert.False(t, chunked.Load())
+}
+
+// answered is called once the answer begins, not when the request leaves.
+func TestCountCallsAnsweredAtTheAnswersFirstByte(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(arrived)
+		<-release
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	var answers atomic.Int64
+	ctx, _ := Count(context.Background(), func() { answers.Add(1) })
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, http.NoBody)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resp, err := srv.Client().Do(req)
+		if assert.NoError(t, err) {
+			_ = resp.Body.Close()
+		}
+	}()
+	<-arrived
+	assert.Zero(t, answers.Load(), "the request arrived, no answer yet")
+	close(release)
+	<-done
+	assert.EqualValues(t, 1, answers.Load())
 }
