@@ -35,6 +35,7 @@ func main() {
 	flag.Float64Var(&cfg.Faults.ThrottleRate, "throttle-rate", 0, "share of requests answered 429 with Retry-After")
 	flag.Float64Var(&cfg.Faults.ThrottleNoRetryAfterRate, "throttle-bare-rate", 0, "share of requests answered 429 without Retry-After")
 	flag.Float64Var(&cfg.Faults.TruncateRate, "truncate-rate", 0, "share of 200 answers whose body is cut in half")
+	flag.Float64Var(&cfg.Faults.NotAPageRate, "not-a-page-rate", 0, "share of logs API 200 answers whose body is JSON but no page")
 	flag.Float64Var(&cfg.Faults.ResetRate, "reset-rate", 0, "share of requests whose connection is closed without answer")
 	flag.Float64Var(&cfg.Faults.StallRate, "stall-rate", 0, "share of requests that stall for -stall first")
 	flag.DurationVar(&cfg.Faults.Stall, "stall", time.Minute, "how long a stalled request waits")

@@ -57,6 +57,7 @@ type Faults struct {
 	ThrottleRate             float64 // 429 with Retry-After
 	ThrottleNoRetryAfterRate float64 // 429 without it
 	TruncateRate             float64 // a 200 whose body is cut in half
+	NotAPageRate             float64 // a 200 whose body is JSON but no page, as a gateway may answer (logs API)
 	ResetRate                float64 // the connection is closed without an answer
 	StallRate                float64 // the answer waits Stall first
 	Stall                    time.Duration
@@ -225,6 +226,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry Request) (i
 	if s.roll(s.cfg.Faults.TruncateRate) {
 		_, _ = w.Write(body[:len(body)/2])
 		return http.StatusOK, "truncated"
+	}
+	if s.roll(s.cfg.Faults.NotAPageRate) {
+		_, _ = w.Write([]byte(`{"message":"upstream busy"}`))
+		return http.StatusOK, "not_a_page"
 	}
 	_, _ = w.Write(body)
 	return http.StatusOK, ""

@@ -80,7 +80,7 @@ func TestStreamDeliversBoundaryRecordsOnce(t *testing.T) {
 
 func TestStreamRetriesAPIFaults(t *testing.T) {
 	h := newHarness(t, func(c *forgesim.Config) {
-		c.Faults = forgesim.Faults{ServerErrorRate: 0.2, ThrottleRate: 0.1, ThrottleNoRetryAfterRate: 0.1, TruncateRate: 0.1, ResetRate: 0.05}
+		c.Faults = forgesim.Faults{ServerErrorRate: 0.2, ThrottleRate: 0.1, ThrottleNoRetryAfterRate: 0.1, TruncateRate: 0.1, NotAPageRate: 0.1, ResetRate: 0.05}
 	})
 	spec := h.spec(testEnv)
 	sink := &consumertest.LogsSink{}
@@ -92,6 +92,7 @@ func TestStreamRetriesAPIFaults(t *testing.T) {
 	}
 	require.Positive(t, faults["server_error"])
 	require.Positive(t, faults["truncated"])
+	require.Positive(t, faults["not_a_page"], "a 200 that is no page is retried, not taken for the window's end")
 	require.Positive(t, faults["throttle"])
 	requireExactlyOnce(t, h.expectedIDs(testEnv, h.start, h.committed(spec).WindowStart), invocationIDs(sink.AllLogs()))
 }

@@ -55,7 +55,15 @@ type Page struct {
 	// Last is the key of the page's last record, valid when Records > 0.
 	Last  RecordKey
 	Drops Drops
+
+	// hasAppLogs is set when the body has an appLogs array: the API always sends one, [] when
+	// empty, and a body without it (null, an error object) is no page at all.
+	hasAppLogs bool
 }
+
+// errNoAppLogs refuses a body without appLogs: taken for an empty last page, it would end the
+// window and lose the rest of its records without a word.
+var errNoAppLogs = errors.New(`no "appLogs" array`)
 
 // Decoder turns page bodies into pdata for one stream. It is not safe for concurrent use: it
 // keeps a scratch record and a cache of repeated strings between pages.
@@ -92,6 +100,8 @@ func (d *Decoder) Decode(body []byte, observed pcommon.Timestamp, accept func(Re
 		s.skipSpace()
 		if s.pos != len(body) {
 			err = errSyntax
+		} else if !page.hasAppLogs {
+			err = errNoAppLogs
 		}
 	}
 	if err != nil {
@@ -124,6 +134,7 @@ func (d *Decoder) decodePage(s *scanner, page *Page, observed pcommon.Timestamp,
 				if err := d.decodeRecords(s, page, observed, accept); err != nil {
 					return err
 				}
+				page.hasAppLogs = true
 				continue
 			case 'n':
 			default:

@@ -112,7 +112,11 @@ func TestDecodeAcceptRefusesRecords(t *testing.T) {
 }
 
 func TestDecodeRefusesBodiesThatAreNotPages(t *testing.T) {
-	for _, body := range []string{``, `{"appLogs":[{"timeUnixNano":"1"}`, `[]`, `{"appLogs":"x"}`, `<html>`} {
+	for _, body := range []string{
+		``, `{"appLogs":[{"timeUnixNano":"1"}`, `[]`, `{"appLogs":"x"}`, `<html>`,
+		// JSON, but no page: taken for an empty last page, it would end the window.
+		`null`, `{}`, `{"message":"upstream busy"}`, `{"appLogs":null}`, `{"appLogs":[],"appLogs":null}`,
+	} {
 		_, err := NewDecoder(testResource, testScope).Decode([]byte(body), testObserved, nil)
 		assert.ErrorIs(t, err, ErrMalformedPage, body)
 	}

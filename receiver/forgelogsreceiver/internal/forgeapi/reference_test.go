@@ -31,7 +31,10 @@ func (d *Decoder) referenceDecode(body []byte, observed pcommon.Timestamp, accep
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return Page{}, fmt.Errorf("%w: %w", ErrMalformedPage, err)
 	}
-	page := Page{Logs: plog.NewLogs(), Records: len(raw.AppLogs)}
+	if raw.AppLogs == nil {
+		return Page{}, fmt.Errorf("%w: %w", ErrMalformedPage, errNoAppLogs)
+	}
+	page := Page{Logs: plog.NewLogs(), Records: len(raw.AppLogs), hasAppLogs: true}
 	if raw.Cursor != nil {
 		page.Cursor = *raw.Cursor
 	}
