@@ -77,11 +77,14 @@ func TestPositionShortWindow(t *testing.T) {
 	assert.Equal(t, 10, p.progress().Offset, "the position never moves back")
 }
 
-func TestCursorLog(t *testing.T) {
-	var c cursorLog
-	assert.False(t, c.repeats(""))
-	assert.False(t, c.repeats("A"))
-	assert.False(t, c.repeats("B"))
-	assert.True(t, c.repeats("A"))
-	assert.False(t, c.repeats(""))
+func TestLoopGuard(t *testing.T) {
+	var g loopGuard
+	assert.False(t, g.seenCursor(""))
+	assert.False(t, g.seenCursor("A"))
+	assert.False(t, g.seenCursor("B"))
+	assert.True(t, g.seenCursor("A"))
+	assert.False(t, g.seenCursor(""), "the last page has no cursor, every window")
+	assert.False(t, g.seenPage(1))
+	assert.False(t, g.seenPage(2))
+	assert.True(t, g.seenPage(1))
 }

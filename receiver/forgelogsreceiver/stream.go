@@ -68,6 +68,8 @@ type page struct {
 	slot      *pages.Slot
 	decoder   *forgeapi.Decoder
 	fetchedAt time.Time
+	// body is the fingerprint of the page's whole body.
+	body uint64
 }
 
 // readWindow delivers the records of state's window after its first state.Offset ones and
@@ -77,11 +79,16 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	q.Start, q.End = state.WindowStart, state.WindowEnd
 	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
 	pos := newPosition(state)
-	var cursors cursorLog
+	var loops loopGuard
 	for cursor, pages := "", 1; ; pages++ {
 		p, err := s.fetchPage(ctx, q, cursor, pos, fields)
 		if err != nil {
 			return state, err
+		}
+		if loops.seenPage(p.body) {
+			p.slot.Release()
+			s.logger.Error("API pagination loops: a page came back; ending the window so that no page is delivered twice", append(fields, zap.Int("pages", pages))...)
+			return pos.next(), nil
 		}
 		if pos.takeMismatch() {
 			// The API answered the same query with other records: resuming by position is the
@@ -94,7 +101,7 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 			return state, err
 		}
 		pos.advance(p.Records, p.Last)
-		if cursor = p.Cursor; cursors.repeats(cursor) {
+		if cursor = p.Cursor; loops.seenCursor(cursor) {
 			s.logger.Error("API pagination loops: a cursor came back; ending the window so that no page is delivered twice", append(fields, zap.Int("pages", pages))...)
 			cursor = ""
 		}
@@ -122,6 +129,7 @@ func (s *stream) fetchPage(ctx context.Context, q forgeapi.Query, cursor string,
 		}
 		// A decoder lives as long as its page: a waiting stream holds no decoding state.
 		p.decoder = forgeapi.NewDecoder(s.spec.resource, s.scope)
+		p.body = forgeapi.Fingerprint(slot.Buf.Bytes())
 		p.Page, err = p.decoder.Decode(slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
 		if err != nil {
 			slot.Release()
@@ -173,18 +181,27 @@ func (s *stream) consume(ctx context.Context, logs plog.Logs) error {
 	return err
 }
 
-// cursorLog remembers the cursors of one window, by hash: a repeat means the API's pagination loops.
-type cursorLog map[uint64]struct{}
+// loopGuard notices pagination that loops within one window: a cursor that comes back, or a page
+// that comes back under another cursor (an API that ignores the cursor, or one that leads back to
+// an earlier page). Both are kept by hash.
+type loopGuard struct {
+	cursors, pages map[uint64]struct{}
+}
 
-func (c *cursorLog) repeats(cursor string) bool {
-	if cursor == "" {
-		return false
+// seenCursor reports whether the window already returned cursor.
+func (g *loopGuard) seenCursor(cursor string) bool {
+	return cursor != "" && seen(&g.cursors, forgeapi.Fingerprint([]byte(cursor)))
+}
+
+// seenPage reports whether the window already had a page with this body.
+func (g *loopGuard) seenPage(body uint64) bool { return seen(&g.pages, body) }
+
+// seen adds h to set and reports whether it was there.
+func seen(set *map[uint64]struct{}, h uint64) bool {
+	if *set == nil {
+		*set = map[uint64]struct{}{}
 	}
-	if *c == nil {
-		*c = map[uint64]struct{}{}
-	}
-	h := forgeapi.Fingerprint([]byte(cursor))
-	_, seen := (*c)[h]
-	(*c)[h] = struct{}{}
-	return seen
+	_, found := (*set)[h]
+	(*set)[h] = struct{}{}
+	return found
 }

@@ -334,9 +334,11 @@ func TestStreamHonoursRetryAfterForTheWholeApp(t *testing.T) {
 	assert.GreaterOrEqual(t, requests[0].Time.Sub(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)), 45*time.Second)
 }
 
+// Pagination that loops ends the window at the first repeat, before any page is delivered twice:
+// a cursor that comes back, an API that ignores the cursor, a cursor that leads back to the
+// first page.
 func TestStreamEndsAWindowWhosePaginationLoops(t *testing.T) {
-	h := newHarness(t)
-	page := func(cursor string, ids ...string) string {
+	page := func(h *harness, cursor string, ids ...string) string {
 		body := `{"appLogs":[`
 		for i, id := range ids {
 			if i > 0 {
@@ -346,30 +348,58 @@ func TestStreamEndsAWindowWhosePaginationLoops(t *testing.T) {
 		}
 		return body + `],"cursor":"` + cursor + `"}`
 	}
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		switch r.URL.Query().Get("cursor") {
-		case "":
-			_, _ = w.Write([]byte(page("A", "r1")))
-		case "A":
-			_, _ = w.Write([]byte(page("B", "r2")))
-		default: // B leads back to A, for ever
-			_, _ = w.Write([]byte(page("A", "r3")))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	h.srv = srv
-	sink := &consumertest.LogsSink{}
-	spec := h.spec(testEnv)
-	ctx, cancel := context.WithCancel(context.Background())
-	h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
-	s := h.newStream(spec, sink)
-	state, err := s.readWindow(ctx, checkpoint.State{WindowStart: h.start, WindowEnd: h.start.Add(time.Hour)})
-	require.NoError(t, err)
+	tests := []struct {
+		name string
+		// answer is the page for a cursor.
+		answer    func(h *harness, cursor string) string
+		wantCalls int64
+		wantIDs   map[string]int
+	}{
+		{"a cursor comes back", func(h *harness, cursor string) string {
+			switch cursor {
+			case "":
+				return page(h, "A", "r1")
+			case "A":
+				return page(h, "B", "r2")
+			default: // B leads back to A, for ever
+				return page(h, "A", "r3")
+			}
+		}, 3, map[string]int{"r1": 1, "r2": 1, "r3": 1}},
+		{"the API ignores the cursor", func(h *harness, _ string) string {
+			return page(h, "next", "r1")
+		}, 2, map[string]int{"r1": 1}},
+		{"a cursor leads back to the first page", func(h *harness, cursor string) string {
+			switch cursor {
+			case "", "0":
+				return page(h, "A", "r1")
+			case "A":
+				return page(h, "B", "r2")
+			default:
+				return page(h, "0", "r3")
+			}
+		}, 4, map[string]int{"r1": 1, "r2": 1, "r3": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			var calls atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				_, _ = w.Write([]byte(tt.answer(h, r.URL.Query().Get("cursor"))))
+			}))
+			t.Cleanup(srv.Close)
+			h.srv = srv
+			sink := &consumertest.LogsSink{}
+			ctx, cancel := context.WithCancel(context.Background())
+			h.clock.StopAt(h.clock.Now().Add(24*time.Hour), cancel)
+			s := h.newStream(h.spec(testEnv), sink)
+			state, err := s.readWindow(ctx, checkpoint.State{WindowStart: h.start, WindowEnd: h.start.Add(time.Hour)})
+			require.NoError(t, err)
 
-	assert.Equal(t, int64(3), calls.Load(), "the loop is noticed at its first repeat")
-	assert.Equal(t, map[string]int{"r1": 1, "r2": 1, "r3": 1}, invocationIDs(sink.AllLogs()))
-	assert.Equal(t, h.start.Add(time.Hour), state.WindowStart, "the stream moves on to the next window")
-	assert.Equal(t, 1, h.logs.FilterMessageSnippet("pagination loops").Len())
+			assert.Equal(t, tt.wantCalls, calls.Load(), "the loop is noticed at its first repeat")
+			assert.Equal(t, tt.wantIDs, invocationIDs(sink.AllLogs()), "no page delivered twice")
+			assert.Equal(t, h.start.Add(time.Hour), state.WindowStart, "the stream moves on to the next window")
+			assert.Equal(t, 1, h.logs.FilterMessageSnippet("pagination loops").Len())
+		})
+	}
 }
