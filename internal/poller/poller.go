@@ -5,6 +5,8 @@ package poller // import "github.com/forgelogs/otelcol-forge/internal/poller"
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -31,6 +33,8 @@ type Runtime struct {
 	Transient, Refused backoff.Policy
 	// Pool bounds the requests and the pages in flight across all streams.
 	Pool *pages.Pool
+	// ShutdownGrace bounds how long Close waits for the streams, whatever the context allows.
+	ShutdownGrace time.Duration
 
 	// Set by Open.
 	Store     checkpoint.Store
@@ -46,9 +50,14 @@ func New() *Runtime {
 	return &Runtime{
 		Clock: clock.Real{}, Jitter: backoff.RandomJitter,
 		Transient: backoff.Transient, Refused: backoff.Refused,
-		Pool: pages.NewDefaultPool(),
+		Pool: pages.NewDefaultPool(), ShutdownGrace: DefaultShutdownGrace,
 	}
 }
+
+// DefaultShutdownGrace is how long a receiver's Shutdown waits for its streams. They stop at
+// once unless a pipeline ignores the cancellation of ConsumeLogs or ConsumeMetrics; the collector
+// passes Shutdown a context without deadline, and must not wait on such a pipeline for ever.
+const DefaultShutdownGrace = 5 * time.Second
 
 // Open prepares the checkpoint store (the storage extension storageID, or memory), the component
 // status and the receiver's ObsReport.
@@ -102,11 +111,17 @@ func (r *Runtime) Handover(logger *zap.Logger) *retry.Handover {
 // Go runs a stream until Close.
 func (r *Runtime) Go(run func(ctx context.Context)) { r.streams.Go(run) }
 
-// Close stops every stream, then closes the storage. If the streams do not stop before ctx ends,
-// the storage stays open, since they may still write checkpoints.
+// Close stops every stream, then closes the storage. If the streams do not stop within
+// ShutdownGrace or before ctx ends, Close returns an error and the storage stays open, since they
+// may still write checkpoints (only of what the pipeline accepted).
 func (r *Runtime) Close(ctx context.Context) error {
+	if r.ShutdownGrace > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.ShutdownGrace)
+		defer cancel()
+	}
 	if err := r.streams.Stop(ctx); err != nil {
-		return err
+		return fmt.Errorf("streams still running after %s, left behind (is a processor or exporter ignoring cancellation?): %w", r.ShutdownGrace, err)
 	}
 	if r.storageClient != nil {
 		return r.storageClient.Close(context.WithoutCancel(ctx))
