@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 )
@@ -59,8 +60,9 @@ func IsLoopback(endpoint string) bool {
 	if err != nil {
 		return false
 	}
-	host := u.Hostname()
-	if host == "localhost" {
+	// Host names are case-insensitive, and a trailing dot makes one fully qualified.
+	host := strings.TrimSuffix(u.Hostname(), ".")
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

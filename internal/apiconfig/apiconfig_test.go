@@ -10,6 +10,8 @@ import (
 func TestIsLoopback(t *testing.T) {
 	for endpoint, want := range map[string]bool{
 		"http://localhost:8089":        true,
+		"http://LOCALHOST:8089":        true,
+		"http://localhost.:8089":       true,
 		"http://127.0.0.1:8089":        true,
 		"http://127.8.9.10":            true,
 		"http://[::1]:8089":            true,

@@ -79,7 +79,9 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.
 	}
 	if err != nil {
 		slot.Release()
-		return nil, fmt.Errorf("read response body: %w", err)
+		// The API answered 200: a body cut short or too large is an unusable answer, counted as
+		// the 200 it was.
+		return nil, &apierror.BadBodyError{Err: fmt.Errorf("read response body: %w", err)}
 	}
 	return slot, nil
 }

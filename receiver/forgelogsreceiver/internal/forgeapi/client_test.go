@@ -146,6 +146,19 @@ func TestFetchCapsTheBody(t *testing.T) {
 	}, "bot@example.com", 1024)
 	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	assert.ErrorIs(t, err, apierror.ErrBodyTooLarge)
+	assert.Equal(t, http.StatusOK, apierror.StatusCode(err), "the API answered 200")
+}
+
+// A 200 whose body is cut short is an unusable answer, counted as the 200 it was.
+func TestFetchCountsABodyCutShortAsItsStatus(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		_, _ = w.Write([]byte(`{"appLogs":[`))
+	}, "bot@example.com", 0)
+	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
+	var bad *apierror.BadBodyError
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, http.StatusOK, apierror.StatusCode(err))
 }
 
 func TestFetchReportsTransportErrors(t *testing.T) {

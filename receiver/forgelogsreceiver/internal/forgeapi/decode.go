@@ -403,9 +403,10 @@ var severityByText = map[string]plog.SeverityNumber{
 	"FATAL": plog.SeverityNumberFatal,
 }
 
-// setSeverity follows severityText when the record has one, else Forge's numeric severity.
+// setSeverity follows severityText when the record has one, else Forge's numeric severity. An
+// empty text is the OTLP/JSON default, the same as none.
 func setSeverity(lr plog.LogRecord, text string, hasText bool, number []byte) {
-	if hasText {
+	if hasText && text != "" {
 		lr.SetSeverityText(text)
 		lr.SetSeverityNumber(severityByText[strings.ToUpper(text)])
 		return

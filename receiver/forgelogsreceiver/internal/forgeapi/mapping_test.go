@@ -45,6 +45,9 @@ func TestSeverityMapping(t *testing.T) {
 		{`,"severityNumber":70`, "", 0},
 		{`,"severityText":"INFO","severityNumber":50`, "INFO", 9},
 		{`,"severityNumber":50,"severityText":"DEBUG"`, "DEBUG", 5},
+		// In OTLP/JSON an empty string is the field's default, as if absent: the number counts.
+		{`,"severityText":"","severityNumber":40`, "", 13},
+		{`,"severityText":null,"severityNumber":20`, "", 5},
 		{``, "", 0},
 	}
 	for _, tt := range tests {

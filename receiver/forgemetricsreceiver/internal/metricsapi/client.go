@@ -92,15 +92,16 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 
 	buf.Reset()
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBodyBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read response body: %w", err)
-	}
-	if n > c.maxBodyBytes {
-		return nil, fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
+	if err == nil && n > c.maxBodyBytes {
+		err = fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
 	}
 	retryAfter := apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		// The status is what counts, even when its body could not be read.
 		return nil, &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.ReasonOf(buf.Bytes()), RetryAfter: retryAfter}
+	case err != nil:
+		return nil, &apierror.BadBodyError{Err: fmt.Errorf("read response body: %w", err)}
 	}
 	data, err := appMetrics(buf.Bytes())
 	if se, ok := apierror.AsStatusError(err); ok {
