@@ -50,11 +50,15 @@ const inFlightPoll = time.Second
 
 // New returns a budget of perMinute requests in any 60-second span.
 func New(c clock.Clock, perMinute int) *Budget {
-	// A burst of one spaces requests evenly, so no 60-second span holds more than perMinute of
-	// them. The 2% slack absorbs scheduling delays between a reservation and the request leaving.
+	// A burst of one spaces requests evenly, so no 60-second span holds more than perMinute of them.
+	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(spacing(perMinute)), 1), perMinute: perMinute}
+}
+
+// spacing is the even spacing of perMinute requests, with 2% of slack for scheduling delays
+// between a reservation and the request leaving.
+func spacing(perMinute int) time.Duration {
 	interval := time.Minute / time.Duration(perMinute)
-	interval += interval / 50
-	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(interval), 1), perMinute: perMinute}
+	return interval + interval/50
 }
 
 // Wait blocks until one more request may be sent and returns how long it waited: Turn, then
@@ -103,8 +107,8 @@ func (b *Budget) Grant(ctx context.Context) (answered func(), err error) {
 		b.mu.Lock()
 		now := b.clock.Now()
 		wait := b.pausedUntil.Sub(now)
-		if len(b.granted) == b.perMinute {
-			oldest := b.granted[0]
+		if len(b.granted) >= b.perMinute {
+			oldest := b.granted[len(b.granted)-b.perMinute]
 			wait = max(wait, latest(oldest.at, b.older).Add(span).Sub(now))
 			if oldest.inFlight || b.olderInFlight > 0 {
 				wait = max(wait, inFlightPoll)
@@ -140,17 +144,22 @@ func (b *Budget) answered(seq uint64) {
 // recordLocked appends g to the log, folding the oldest entry into older when the log is full,
 // and returns g's sequence number.
 func (b *Budget) recordLocked(g grant) uint64 {
-	if len(b.granted) == b.perMinute {
-		if oldest := b.granted[0]; oldest.inFlight {
-			b.olderInFlight++
-		} else {
-			b.older = latest(b.older, oldest.at)
-		}
-		b.granted = append(b.granted[:0], b.granted[1:]...)
-		b.first++
+	for len(b.granted) >= b.perMinute {
+		b.foldOldestLocked()
 	}
 	b.granted = append(b.granted, g)
 	return b.first + uint64(len(b.granted)) - 1
+}
+
+// foldOldestLocked moves the oldest log entry into older.
+func (b *Budget) foldOldestLocked() {
+	if oldest := b.granted[0]; oldest.inFlight {
+		b.olderInFlight++
+	} else {
+		b.older = latest(b.older, oldest.at)
+	}
+	b.granted = append(b.granted[:0], b.granted[1:]...)
+	b.first++
 }
 
 func latest(a, b time.Time) time.Time {

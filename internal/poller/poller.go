@@ -43,6 +43,8 @@ type Runtime struct {
 
 	storageClient storage.Client
 	streams       *group.Group
+	// budgets gives back the shared budgets at Close.
+	budgets []func()
 }
 
 // New returns a runtime on the wall clock with the production pacing.
@@ -78,8 +80,17 @@ func (r *Runtime) Open(ctx context.Context, host component.Host, storageID *comp
 	return nil
 }
 
-// Budget returns a new request budget on the runtime's clock.
+// Budget returns a new request budget on the runtime's clock, for this receiver alone.
 func (r *Runtime) Budget(perMinute int) *budget.Budget { return budget.New(r.Clock, perMinute) }
+
+// SharedBudget returns the budget of key on the runtime's clock, shared with every receiver of
+// the process that asks for the same key (the API's limit is per app or per account, not per
+// receiver), until Close.
+func (r *Runtime) SharedBudget(key string, perMinute int) *budget.Budget {
+	b, release := budget.Shared(key, r.Clock, perMinute)
+	r.budgets = append(r.budgets, release)
+	return b
+}
 
 // Walk returns the walk of the stream named key.
 func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs window.Observer, logger *zap.Logger) *window.Walk {
@@ -121,8 +132,13 @@ func (r *Runtime) Close(ctx context.Context) error {
 		defer cancel()
 	}
 	if err := r.streams.Stop(ctx); err != nil {
+		// The streams left behind still draw from their budgets: keep them held.
 		return fmt.Errorf("streams still running after %s, left behind (is a processor or exporter ignoring cancellation?): %w", r.ShutdownGrace, err)
 	}
+	for _, release := range r.budgets {
+		release()
+	}
+	r.budgets = nil
 	if r.storageClient != nil {
 		return r.storageClient.Close(context.WithoutCancel(ctx))
 	}

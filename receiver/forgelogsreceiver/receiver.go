@@ -3,6 +3,7 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -71,10 +72,11 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	plan := r.cfg.plan()
 	budgets := map[string]*budget.Budget{}
 	for _, spec := range streamSpecs(r.cfg) {
-		// The API counts requests per app: all of its streams share one budget.
+		// The API counts requests per app: all of its streams share one budget, also with the
+		// streams of another receiver of this collector that polls the app.
 		appBudget, ok := budgets[spec.query.AppID]
 		if !ok {
-			appBudget = r.rt.Budget(r.cfg.RequestsPerMinute)
+			appBudget = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, spec.query.AppID), r.cfg.RequestsPerMinute)
 			budgets[spec.query.AppID] = appBudget
 		}
 		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
@@ -107,4 +109,10 @@ func (r *forgeReceiver) Shutdown(ctx context.Context) error {
 		defer r.telemetry.Shutdown()
 	}
 	return r.rt.Close(ctx)
+}
+
+// budgetKey names the budget of an app at an endpoint: the logs API counts requests per app,
+// whoever sends them.
+func budgetKey(endpoint, appID string) string {
+	return "forgelogs " + strings.TrimRight(endpoint, "/") + " " + appID
 }

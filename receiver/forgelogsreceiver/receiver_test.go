@@ -210,6 +210,45 @@ func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
 	}
 }
 
+// The API counts requests per app: two receivers of one collector that poll environments of the
+// same app draw from one budget.
+func TestReceiversPollingOneAppShareItsBudget(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSimServer(t, clock, 60)
+	clock.SetParticipants(2)
+	var receivers []*forgeReceiver
+	for i, env := range []string{"env-1", "env-4"} {
+		cfg := testConfig(srv.URL, 60)
+		cfg.Apps = cfg.Apps[:1]
+		cfg.Apps[0].Levels = nil
+		cfg.Apps[0].Environments = []EnvironmentConfig{{ID: env}}
+		cfg.InitialLookback = 2 * time.Hour
+		require.NoError(t, cfg.Validate())
+		set := settings
+		set.ID = component.MustNewIDWithName(metadata.Type.String(), fmt.Sprint(i))
+		rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, &consumertest.LogsSink{})
+		require.NoError(t, err)
+		r := rcv.(*forgeReceiver)
+		r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
+		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+		receivers = append(receivers, r)
+	}
+	stopped := make(chan struct{})
+	clock.StopAt(simNow.Add(5*time.Minute), func() { close(stopped) })
+	<-stopped
+	for _, r := range receivers {
+		require.NoError(t, r.Shutdown(context.Background()))
+	}
+
+	var times []time.Time
+	for _, r := range sim.Requests() {
+		require.Equal(t, 200, r.Status, "the simulator never had to refuse: %+v", r)
+		times = append(times, r.Time)
+	}
+	require.Greater(t, len(times), 150, "the backlog kept the budget busy")
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 60, "one budget for the app")
+}
+
 func TestReceiverShutsDownPromptlyDuringARequest(t *testing.T) {
 	arrived := make(chan struct{}, 10)
 	stall := make(chan struct{})

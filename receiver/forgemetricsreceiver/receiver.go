@@ -3,6 +3,7 @@ package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/recei
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -72,8 +73,13 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	}
 	plan := r.cfg.plan()
 	scope := metricsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	// The API counts calls per account: every app polled with these credentials shares one budget.
+	// The API counts calls per account: every app polled with these credentials shares one budget,
+	// also with another receiver of this collector that uses the same account. With an
+	// authenticator the account is unknown here: the receiver has a budget of its own.
 	account := r.rt.Budget(r.cfg.RequestsPerMinute)
+	if r.cfg.Email != "" {
+		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
+	}
 	for _, app := range r.cfg.Apps {
 		appID := metricsapi.BareAppID(app.AppID)
 		key := "metrics/" + appID
@@ -130,4 +136,10 @@ func userAgent(build component.BuildInfo) string {
 		return metricsapi.DocumentedUserAgent
 	}
 	return metricsapi.DocumentedUserAgent + " " + build.Command + "/" + build.Version
+}
+
+// budgetKey names the budget of an account at an endpoint: the metrics API counts calls per
+// account, whichever app they ask about.
+func budgetKey(endpoint, email string) string {
+	return "forgemetrics " + strings.TrimRight(endpoint, "/") + " " + strings.ToLower(email)
 }

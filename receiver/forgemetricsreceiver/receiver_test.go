@@ -271,3 +271,40 @@ func TestReceiverTakesA400ThatRepeatsAtTheRetentionEdgeForARefusal(t *testing.T)
 	// At 0s the edge, at once the refusal, then retries after 2 and 4 minutes.
 	assert.EqualValues(t, 3, requests.Load(), "retried slowly, not at the budget's rate")
 }
+
+// The API counts calls per account: two receivers of one collector with the same account draw
+// from one budget of five calls a minute.
+func TestReceiversWithOneAccountShareItsBudget(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	clock.SetParticipants(2)
+	var receivers []*metricsReceiver
+	for i, app := range testConfig(srv.URL).Apps {
+		cfg := testConfig(srv.URL)
+		cfg.Apps = []AppConfig{app}
+		require.NoError(t, cfg.Validate())
+		set := settings
+		set.ID = component.MustNewIDWithName(metadata.Type.String(), fmt.Sprint(i))
+		rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, &consumertest.MetricsSink{})
+		require.NoError(t, err)
+		r := rcv.(*metricsReceiver)
+		r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
+		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+		receivers = append(receivers, r)
+	}
+	stopped := make(chan struct{})
+	clock.StopAt(simNow.Add(10*time.Minute), func() { close(stopped) })
+	<-stopped
+	for _, r := range receivers {
+		require.NoError(t, r.Shutdown(context.Background()))
+	}
+
+	var calls []time.Time
+	for _, r := range sim.Requests() {
+		if r.API == "metrics" {
+			calls = append(calls, r.Time)
+		}
+	}
+	require.Greater(t, len(calls), 10, "both apps were behind: the budget was saturated")
+	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(calls), 5)
+}

@@ -24,6 +24,8 @@ const (
 	groupGo   = "internal/group/group.go"
 	apicfgGo  = "internal/apiconfig/apiconfig.go"
 	pollerGo  = "internal/poller/poller.go"
+
+	metricsReceiver = "receiver/forgemetricsreceiver/receiver.go"
 )
 
 // mutations is the catalogue: each entry breaks one promise of SPEC.md (sections 3, 4, 5 and 7)
@@ -277,16 +279,16 @@ var mutations = []mutation{
 	// SPEC 4, Rate limit: the budget.
 	replace("budget-slack-removed",
 		"never more than requests_per_minute requests in any 60 s, with slack for scheduling (4 Rate limit)", budgetGo,
-		"interval += interval / 50",
-		"interval += 0"),
+		"return interval + interval/50",
+		"return interval"),
 	replace("budget-interval-halved",
 		"never more than requests_per_minute requests in any 60 s (4 Rate limit)", budgetGo,
 		"interval := time.Minute / time.Duration(perMinute)",
 		"interval := time.Minute / time.Duration(2*perMinute)"),
 	replace("budget-bursts",
 		"never more than requests_per_minute requests in any 60 s (4 Rate limit)", budgetGo,
-		"rate.NewLimiter(rate.Every(interval), 1)",
-		"rate.NewLimiter(rate.Every(interval), perMinute)"),
+		"rate.NewLimiter(rate.Every(spacing(perMinute)), 1)",
+		"rate.NewLimiter(rate.Every(spacing(perMinute)), perMinute)"),
 	replace("pause-not-rechecked-after-turn",
 		"a 429 pauses every stream of the app, also one already waiting for its turn, which holds no ticket during the pause (4 Rate limit)", budgetGo,
 		"\t// A 429 seen by another caller while this one waited pauses it too.\n\tif err := b.waitForPause(ctx); err != nil {\n\t\treturn err\n\t}\n",
@@ -319,6 +321,14 @@ var mutations = []mutation{
 		"re-sends count against the budget (4 Rate limit)", budgetGo,
 		"\t\tb.limiter.ReserveN(now, 1)\n",
 		"\t\t_ = now\n"),
+	replace("receivers-of-one-app-do-not-share",
+		"one budget per app, shared also by two receivers of the collector that poll it (4 Rate limit)", receiver,
+		"appBudget = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, spec.query.AppID), r.cfg.RequestsPerMinute)",
+		"appBudget = r.rt.Budget(r.cfg.RequestsPerMinute)"),
+	replace("receivers-of-one-account-do-not-share",
+		"one budget per account, shared by every forgemetrics receiver with that email (9)", metricsReceiver,
+		"if r.cfg.Email != \"\" {",
+		"if false && r.cfg.Email != \"\" {"),
 	replace("cancelled-turn-kept",
 		"a cancelled wait gives its turn back (4 Rate limit, Shutdown)", budgetGo,
 		"r.CancelAt(b.clock.Now())",
@@ -429,8 +439,8 @@ var mutations = []mutation{
 		"return nil"),
 	replace("localhost-not-loopback",
 		"requests_per_minute above 30 and http:// only for a loopback endpoint, localhost included (3)", apicfgGo,
-		`if host == "localhost" {`,
-		`if host == "localhost.invalid" {`),
+		`if strings.EqualFold(host, "localhost") {`,
+		`if strings.EqualFold(host, "localhost.invalid") {`),
 	replace("http-accepted-off-loopback",
 		"an http:// endpoint that is not loopback is refused (3)", apicfgGo,
 		`if u.Scheme == "http" && !IsLoopback(endpoint) {`,
