@@ -99,6 +99,7 @@ generate:
 
 lint:
 	$(GO) mod tidy -diff
+	cd internal/tools && $(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) vet -tags e2e,ops,helm ./test/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
