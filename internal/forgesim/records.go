@@ -87,8 +87,9 @@ func InvocationID(env string, i int64) string {
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", h.Sum32(), i)
 }
 
-// appendJSON writes r in the API's shape, varying the encodings the API is known to use: string
-// and numeric timestamps, numeric severities without text, 64-bit trace ids, structured bodies.
+// appendJSON writes r in the API's shape, varying the encodings OTLP/JSON allows: string and
+// numeric timestamps, numeric severities without text, structured bodies, and 64-bit trace ids,
+// which Forge Remote's B3 headers can carry (no Forge log record with one is known).
 func (r Record) appendJSON(b []byte) []byte {
 	i := r.Index
 	b = append(b, `{"timeUnixNano":`...)

@@ -260,8 +260,9 @@ func poller(args []string) {
 	}
 }
 
-// padTraceIDs widens Forge's 64-bit trace ids to the 128 bits OTLP/JSON requires: the sidecar
-// refuses a whole page (400) for one short id, so a working poller has to.
+// padTraceIDs widens 64-bit trace ids (the simulator's, and possibly Forge Remote's B3 ones) to
+// the 128 bits OTLP/JSON requires: the sidecar refuses a whole page (400) for one short id, so a
+// working poller has to.
 func padTraceIDs(records any) {
 	list, _ := records.([]any)
 	for _, r := range list {

@@ -31,7 +31,8 @@ func otlpEnvelope(page []byte) []byte {
 	return b.Bytes()
 }
 
-// shortTraceID matches the 64-bit trace ids Forge sends now and then.
+// shortTraceID matches 64-bit trace ids, which the simulator sends now and then (Forge Remote's B3
+// trace ids can be 64-bit; no Forge log record with one is known).
 var shortTraceID = regexp.MustCompile(`"traceId":"([0-9a-f]{16})"`)
 
 // BenchmarkDecodePage compares Decode with the reference decoder and with the sidecar baseline on
