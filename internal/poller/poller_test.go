@@ -19,6 +19,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // grace, even on a context without deadline, and says why.
 func TestCloseReturnsAfterTheGraceWhenAStreamIgnoresCancellation(t *testing.T) {
 	rt := New()
+	require.Positive(t, rt.ShutdownGrace, "a grace by default")
+	require.LessOrEqual(t, rt.ShutdownGrace, 5*time.Second, "a few seconds")
 	rt.ShutdownGrace = 10 * time.Millisecond
 	set := receivertest.NewNopSettings(component.MustNewType("forgelogs"))
 	require.NoError(t, rt.Open(context.Background(), componenttest.NewNopHost(), nil, set))
