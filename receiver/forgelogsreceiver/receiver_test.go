@@ -83,16 +83,21 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, sink consumer
 	require.NoError(t, err)
 	r := rcv.(*forgeReceiver)
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	clock.SetParticipants(len(streamSpecs(cfg)))
+	holdTime(clock, len(streamSpecs(cfg)))
 	require.NoError(t, r.Start(context.Background(), host))
 	return r
 }
+
+// holdTime makes the test one more participant of clock, which never sleeps: time stands still
+// until runUntil has set where it stops, however fast the streams start.
+func holdTime(clock *clocktest.Fake, streams int) { clock.SetParticipants(streams + 1) }
 
 // runUntil lets the receiver's streams poll until the fake clock reaches until, then shuts it down.
 func runUntil(t *testing.T, r *forgeReceiver, clock *clocktest.Fake, until time.Time) {
 	t.Helper()
 	stopped := make(chan struct{})
 	clock.StopAt(until, func() { close(stopped) })
+	clock.SetParticipants(len(streamSpecs(r.cfg))) // the test lets time go
 	<-stopped
 	require.NoError(t, r.Shutdown(context.Background()))
 }
@@ -215,7 +220,7 @@ func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
 func TestReceiversPollingOneAppShareItsBudget(t *testing.T) {
 	clock := clocktest.NewFake(simNow)
 	sim, srv := newSimServer(t, clock, 60)
-	clock.SetParticipants(2)
+	holdTime(clock, 2)
 	var receivers []*forgeReceiver
 	for i, env := range []string{"env-1", "env-4"} {
 		cfg := testConfig(srv.URL, 60)
@@ -235,6 +240,7 @@ func TestReceiversPollingOneAppShareItsBudget(t *testing.T) {
 	}
 	stopped := make(chan struct{})
 	clock.StopAt(simNow.Add(5*time.Minute), func() { close(stopped) })
+	clock.SetParticipants(2)
 	<-stopped
 	for _, r := range receivers {
 		require.NoError(t, r.Shutdown(context.Background()))

@@ -76,15 +76,21 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, sink *consume
 	require.NoError(t, err)
 	r := rcv.(*metricsReceiver)
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	clock.SetParticipants(len(cfg.Apps))
+	holdTime(clock, len(cfg.Apps))
 	require.NoError(t, r.Start(context.Background(), host))
 	return r
 }
 
+// holdTime makes the test one more participant of clock, which never sleeps: time stands still
+// until runUntil has set where it stops, however fast the streams start.
+func holdTime(clock *clocktest.Fake, streams int) { clock.SetParticipants(streams + 1) }
+
+// runUntil lets the receiver's apps poll until the fake clock reaches until, then shuts it down.
 func runUntil(t *testing.T, r *metricsReceiver, clock *clocktest.Fake, until time.Time) {
 	t.Helper()
 	stopped := make(chan struct{})
 	clock.StopAt(until, func() { close(stopped) })
+	clock.SetParticipants(len(r.cfg.Apps)) // the test lets time go
 	<-stopped
 	require.NoError(t, r.Shutdown(context.Background()))
 }
@@ -259,7 +265,7 @@ func TestReceiverTakesA400ThatRepeatsAtTheRetentionEdgeForARefusal(t *testing.T)
 	require.NoError(t, err)
 	r := rcv.(*metricsReceiver)
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	clock.SetParticipants(1)
+	holdTime(clock, 1)
 	require.NoError(t, r.Start(context.Background(), host))
 	runUntil(t, r, clock, simNow.Add(5*time.Minute))
 
@@ -277,7 +283,7 @@ func TestReceiverTakesA400ThatRepeatsAtTheRetentionEdgeForARefusal(t *testing.T)
 func TestReceiversWithOneAccountShareItsBudget(t *testing.T) {
 	clock := clocktest.NewFake(simNow)
 	sim, srv := newSim(t, clock, 0)
-	clock.SetParticipants(2)
+	holdTime(clock, 2)
 	var receivers []*metricsReceiver
 	for i, app := range testConfig(srv.URL).Apps {
 		cfg := testConfig(srv.URL)
@@ -294,6 +300,7 @@ func TestReceiversWithOneAccountShareItsBudget(t *testing.T) {
 	}
 	stopped := make(chan struct{})
 	clock.StopAt(simNow.Add(10*time.Minute), func() { close(stopped) })
+	clock.SetParticipants(2)
 	<-stopped
 	for _, r := range receivers {
 		require.NoError(t, r.Shutdown(context.Background()))

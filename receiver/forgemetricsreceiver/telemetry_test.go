@@ -86,7 +86,7 @@ func TestReceiverTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	r := rcv.(*metricsReceiver)
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	clock.SetParticipants(1)
+	holdTime(clock, 1)
 	require.NoError(t, r.Start(context.Background(), statustest.NewHost()))
 	// Windows [11:00, 11:15), [11:15, 11:30) and [11:30, 11:45) are read back to back; the next
 	// one would wait for the collection interval.

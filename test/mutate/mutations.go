@@ -387,8 +387,8 @@ var mutations = []mutation{
 		""),
 	replace("rate-limit-wait-not-recorded",
 		"time spent waiting on the rate limit (7)", call,
-		"c.Observer.RateLimitWait(ctx, waited)",
-		"_ = waited"),
+		"c.Observer.RateLimitWait(ctx, waited+c.Clock.Now().Sub(granting))",
+		"_ = granting"),
 
 	// SPEC 5, mapping.
 	replace("observed-timestamp-zero",
