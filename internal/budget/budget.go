@@ -22,8 +22,8 @@ type Budget struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time
-	// granted logs the last perMinute requests in the order they were granted: each at the
-	// latest time it may have reached the API, known once it was answered.
+	// granted logs the last perMinute requests (never more) in the order they were granted: each
+	// at the latest time it may have reached the API, known once it was answered.
 	granted []grant
 	// first is the sequence number of granted[0].
 	first uint64
@@ -107,8 +107,8 @@ func (b *Budget) Grant(ctx context.Context) (answered func(), err error) {
 		b.mu.Lock()
 		now := b.clock.Now()
 		wait := b.pausedUntil.Sub(now)
-		if len(b.granted) >= b.perMinute {
-			oldest := b.granted[len(b.granted)-b.perMinute]
+		if len(b.granted) == b.perMinute {
+			oldest := b.granted[0]
 			wait = max(wait, latest(oldest.at, b.older).Add(span).Sub(now))
 			if oldest.inFlight || b.olderInFlight > 0 {
 				wait = max(wait, inFlightPoll)
@@ -144,7 +144,7 @@ func (b *Budget) answered(seq uint64) {
 // recordLocked appends g to the log, folding the oldest entry into older when the log is full,
 // and returns g's sequence number.
 func (b *Budget) recordLocked(g grant) uint64 {
-	for len(b.granted) >= b.perMinute {
+	if len(b.granted) == b.perMinute {
 		b.foldOldestLocked()
 	}
 	b.granted = append(b.granted, g)
