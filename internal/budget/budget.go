@@ -48,10 +48,21 @@ const span = time.Minute + time.Second
 // unanswered, which only a stalled connection makes happen.
 const inFlightPoll = time.Second
 
-// New returns a budget of perMinute requests in any 60-second span.
+// New returns a budget of perMinute requests in any 60-second span, unused so far.
 func New(c clock.Clock, perMinute int) *Budget {
 	// A burst of one spaces requests evenly, so no 60-second span holds more than perMinute of them.
 	return &Budget{clock: c, limiter: rate.NewLimiter(rate.Every(spacing(perMinute)), 1), perMinute: perMinute}
+}
+
+// NewStarting returns the budget of a receiver that starts now: spent, as if it had just sent a
+// request. A collector restarted at once (a crash, kill -9, a rollout) cannot know when its
+// predecessor sent its last request, only that it was spaced from the ones before it; waiting
+// one spacing keeps the even spacing across the restart, so no 60-second span that holds both
+// processes' requests holds more than perMinute either.
+func NewStarting(c clock.Clock, perMinute int) *Budget {
+	b := New(c, perMinute)
+	b.limiter.ReserveN(c.Now(), 1)
+	return b
 }
 
 // spacing is the even spacing of perMinute requests, with 2% of slack for scheduling delays

@@ -194,3 +194,22 @@ func TestBudgetGrantWaitsOutAPauseThatBeganAfterTheTurn(t *testing.T) {
 	answered()
 	assert.Equal(t, epoch.Add(30*time.Second), clock.Now())
 }
+
+// A collector restarted at once (a crash, kill -9, a rollout) cannot see what its predecessor
+// sent: its budget starts spent, so that the span that holds both processes' requests holds no
+// more than perMinute either.
+func TestBudgetOfARestartedCollectorKeepsTheSpacing(t *testing.T) {
+	clock := clocktest.NewFake(epoch)
+	var times []time.Time
+	for range 2 { // the predecessor dies right after its last request; its successor starts then
+		b := NewStarting(clock, 30)
+		for range 45 {
+			_, err := b.Wait(context.Background())
+			require.NoError(t, err)
+			times = append(times, clock.Now())
+		}
+	}
+	assert.Equal(t, epoch.Add(2*time.Second+40*time.Millisecond), times[0], "the first request waits one spacing")
+	assert.Equal(t, 2*time.Second+40*time.Millisecond, times[45].Sub(times[44]), "the spacing holds across the restart")
+	assert.Equal(t, 30, clocktest.MaxInAnyMinute(times))
+}

@@ -32,10 +32,10 @@ func Shared(key string, c clock.Clock, perMinute int) (b *Budget, release func()
 	s, ok := shared.budgets[key]
 	switch {
 	case !ok || (s.holders == 0 && s.clock != c):
-		s = &sharedBudget{Budget: New(c, perMinute)}
+		s = &sharedBudget{Budget: NewStarting(c, perMinute)}
 		shared.budgets[key] = s
 	case s.clock != c:
-		return New(c, perMinute), func() {}
+		return NewStarting(c, perMinute), func() {}
 	case s.holders == 0:
 		s.setPerMinute(perMinute)
 	case perMinute < s.perMinute:

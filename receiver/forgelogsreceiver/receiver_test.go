@@ -264,7 +264,10 @@ func TestReceiverShutsDownPromptlyDuringARequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(stall)
-	rcv := startReceiver(t, testConfig(srv.URL, 30), componenttest.NewNopHost(), &consumertest.LogsSink{}, clocktest.NewFake(simNow))
+	clock := clocktest.NewFake(simNow)
+	cfg := testConfig(srv.URL, 30)
+	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), &consumertest.LogsSink{}, clock)
+	clock.SetParticipants(len(streamSpecs(cfg))) // time goes to the stream's first turn, a spacing after start
 	<-arrived
 	done := make(chan error)
 	go func() { done <- rcv.Shutdown(context.Background()) }()

@@ -44,7 +44,9 @@ func TestReceiverUsesTLSSettings(t *testing.T) {
 	cfg.Apps = []AppConfig{{AppID: "app-1", Environments: []EnvironmentConfig{{ID: "env-1"}}}}
 	cfg.TLS.CAFile = caFile
 	sink := newFirstDelivery()
-	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), sink, clocktest.NewFake(time.Now()))
+	clock := clocktest.NewFake(time.Now())
+	rcv := startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock)
+	clock.SetParticipants(len(streamSpecs(cfg))) // time goes to the stream's first turn
 	<-sink.delivered
 	require.NoError(t, rcv.Shutdown(context.Background()))
 }
@@ -71,6 +73,7 @@ func TestReceiverUsesProxySettings(t *testing.T) {
 	sink := newFirstDelivery()
 	rcv, err := NewFactory().CreateLogs(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
+	rcv.(*forgeReceiver).rt.Clock = clocktest.NewFake(time.Now()) // its one stream lets time go
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	<-sink.delivered
 	require.NoError(t, rcv.Shutdown(context.Background()))
