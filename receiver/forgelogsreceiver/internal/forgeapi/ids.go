@@ -7,7 +7,8 @@ import (
 )
 
 // setTraceID decodes a hex trace id; a 16-hex id (64-bit) is left-padded with zeros as W3C
-// trace context does. It reports false when the id is present but invalid.
+// trace context does. It reports false when the id is present but invalid, all zeros included
+// (W3C trace context's invalid id, which pdata would read as no id at all).
 func setTraceID(lr plog.LogRecord, id []byte) bool {
 	if len(id) == 0 {
 		return true
@@ -25,11 +26,15 @@ func setTraceID(lr plog.LogRecord, id []byte) bool {
 	default:
 		return false
 	}
+	if tid == [16]byte{} {
+		return false
+	}
 	lr.SetTraceID(tid)
 	return true
 }
 
-// setSpanID decodes a 16-hex span id; it reports false when the id is present but invalid.
+// setSpanID decodes a 16-hex span id; it reports false when the id is present but invalid, all
+// zeros included.
 func setSpanID(lr plog.LogRecord, id []byte) bool {
 	if len(id) == 0 {
 		return true
@@ -38,7 +43,7 @@ func setSpanID(lr plog.LogRecord, id []byte) bool {
 	if len(id) != 16 {
 		return false
 	}
-	if _, err := hex.Decode(sid[:], id); err != nil {
+	if _, err := hex.Decode(sid[:], id); err != nil || sid == [8]byte{} {
 		return false
 	}
 	lr.SetSpanID(sid)

@@ -71,6 +71,8 @@ func TestIDMapping(t *testing.T) {
 		{`,"traceId":"not-hex"`, "", "", Drops{InvalidTraceID: 1}},
 		{`,"traceId":"5b8efff798038103d269b633813fc6"`, "", "", Drops{InvalidTraceID: 1}},
 		{`,"spanId":"eee19b7e"`, "", "", Drops{InvalidSpanID: 1}},
+		{`,"traceId":"00000000000000000000000000000000","spanId":"0000000000000000"`, "", "", Drops{InvalidTraceID: 1, InvalidSpanID: 1}},
+		{`,"traceId":"0000000000000000"`, "", "", Drops{InvalidTraceID: 1}},
 		{`,"traceId":"","spanId":""`, "", "", Drops{}},
 	}
 	for _, tt := range tests {
