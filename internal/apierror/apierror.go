@@ -3,6 +3,7 @@
 package apierror // import "github.com/forgelogs/otelcol-forge/internal/apierror"
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,6 +78,37 @@ func ReasonOf(body []byte) string {
 		body = body[:MaxReasonBytes]
 	}
 	return strings.TrimSpace(string(body))
+}
+
+// Secrets lists the forms in which Basic auth credentials can travel, for Mask: the token, and
+// the header's base64 of "email:token".
+func Secrets(email, token string) []string {
+	if token == "" {
+		return nil
+	}
+	return []string{token, base64.StdEncoding.EncodeToString([]byte(email + ":" + token))}
+}
+
+// minMaskedPrefix is the shortest start of a secret that Mask removes from the end of a reason.
+const minMaskedPrefix = 8
+
+// Mask removes secrets from reason, an API's or a proxy's own words, before it is logged: an
+// answer that echoes the request's credentials must not put them in the collector's logs. The
+// start of a secret that the read limit cut off at the end of reason goes too.
+func Mask(reason string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		reason = strings.ReplaceAll(reason, secret, "[masked]")
+		for n := min(len(secret)-1, len(reason)); n >= minMaskedPrefix; n-- {
+			if strings.HasSuffix(reason, secret[:n]) {
+				reason = reason[:len(reason)-n] + "[masked]"
+				break
+			}
+		}
+	}
+	return reason
 }
 
 // BadBodyError is a 200 whose body could not be used (truncated, not JSON, not the expected

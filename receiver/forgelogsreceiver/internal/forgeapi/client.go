@@ -23,6 +23,7 @@ type Client struct {
 	base         *url.URL
 	email        string
 	token        string
+	secrets      []string // masked in the error bodies it returns
 	maxBodyBytes int64
 	now          func() time.Time
 }
@@ -37,7 +38,10 @@ func NewClient(httpClient *http.Client, endpoint, email, token string, maxBodyBy
 	if maxBodyBytes <= 0 {
 		maxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &Client{http: httpClient, base: base, email: email, token: token, maxBodyBytes: maxBodyBytes, now: time.Now}, nil
+	return &Client{
+		http: httpClient, base: base, email: email, token: token, secrets: apierror.Secrets(email, token),
+		maxBodyBytes: maxBodyBytes, now: time.Now,
+	}, nil
 }
 
 // Fetch asks for one page of q. Once the answer's status is known, a 200's body is read into a
@@ -65,7 +69,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.
 		reason, _ := io.ReadAll(io.LimitReader(resp.Body, apierror.MaxReasonBytes))
 		return nil, &apierror.StatusError{
 			StatusCode: resp.StatusCode,
-			Reason:     apierror.ReasonOf(reason),
+			Reason:     apierror.Mask(apierror.ReasonOf(reason), c.secrets),
 			RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 		}
 	}

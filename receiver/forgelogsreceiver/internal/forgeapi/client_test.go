@@ -193,3 +193,18 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// An API or proxy that echoes the request's credentials in its refusal must not put them in the
+// collector's logs, which show the refusal's body.
+func TestFetchMasksCredentialsEchoedInARefusal(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte("no such user " + user + " with token " + pass + "; you sent " + r.Header.Get("Authorization")))
+	}, "bot@example.com", 1<<20)
+	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
+	se, ok := apierror.AsStatusError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "no such user bot@example.com with token [masked]; you sent Basic [masked]", se.Reason)
+	assert.NotContains(t, err.Error(), "tok3n")
+}

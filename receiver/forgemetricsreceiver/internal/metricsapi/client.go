@@ -34,6 +34,7 @@ type Client struct {
 	email        string
 	token        string
 	userAgent    string
+	secrets      []string // masked in the error bodies it returns
 	maxBodyBytes int64
 	now          func() time.Time
 }
@@ -56,6 +57,7 @@ func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string
 	}
 	return &Client{
 		http: httpClient, url: base.String(), email: email, token: token, userAgent: userAgent,
+		secrets:      apierror.Secrets(email, token),
 		maxBodyBytes: maxBodyBytes, now: time.Now,
 	}, nil
 }
@@ -99,13 +101,13 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 	switch {
 	case resp.StatusCode != http.StatusOK:
 		// The status is what counts, even when its body could not be read.
-		return nil, &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.ReasonOf(buf.Bytes()), RetryAfter: retryAfter}
+		return nil, &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.Mask(apierror.ReasonOf(buf.Bytes()), c.secrets), RetryAfter: retryAfter}
 	case err != nil:
 		return nil, &apierror.BadBodyError{Err: fmt.Errorf("read response body: %w", err)}
 	}
 	data, err := appMetrics(buf.Bytes())
 	if se, ok := apierror.AsStatusError(err); ok {
-		se.RetryAfter = retryAfter
+		se.RetryAfter, se.Reason = retryAfter, apierror.Mask(se.Reason, c.secrets)
 	}
 	return data, err
 }

@@ -473,3 +473,29 @@ func TestFetchStopsWhenTheContextEnds(t *testing.T) {
 	_, err := c.Fetch(ctx, someQuery, &bytes.Buffer{})
 	assert.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
 }
+
+// An API or proxy that echoes the request's credentials, in a refusal or a QueryError, must not
+// put them in the collector's logs, which show the refusal's reason.
+func TestFetchMasksCredentialsEchoedInARefusal(t *testing.T) {
+	for name, answer := range map[string]func(w http.ResponseWriter, echo string){
+		"status": func(w http.ResponseWriter, echo string) {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(echo))
+		},
+		"QueryError": func(w http.ResponseWriter, echo string) {
+			_, _ = w.Write([]byte(envelope(`{"message":"` + echo + `","extensions":{"statusCode":401}}`)))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				_, pass, _ := r.BasicAuth()
+				answer(w, "token "+pass+", header "+r.Header.Get("Authorization"))
+			}, "bot@example.com", 1<<20)
+			_, err := c.Fetch(context.Background(), someQuery, &bytes.Buffer{})
+			se, ok := apierror.AsStatusError(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, http.StatusUnauthorized, se.StatusCode)
+			assert.Equal(t, "token [masked], header Basic [masked]", se.Reason)
+		})
+	}
+}

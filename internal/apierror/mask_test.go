@@ -1,0 +1,24 @@
+package apierror
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestMask(t *testing.T) {
+	secrets := Secrets("bot@example.com", "ATATT3xFfGF0secret-token")
+	tests := []struct{ reason, want string }{
+		{"Unauthorized", "Unauthorized"},
+		{"bad token ATATT3xFfGF0secret-token given", "bad token [masked] given"},
+		// base64("bot@example.com:ATATT3xFfGF0secret-token"), as an echoed Authorization header
+		{"header: Basic Ym90QGV4YW1wbGUuY29tOkFUQVRUM3hGZkdGMHNlY3JldC10b2tlbg==", "header: Basic [masked]"},
+		{"cut off where the read stopped: ATATT3xFfGF0sec", "cut off where the read stopped: [masked]"},
+		{"too short a start to be the token: ATATT3x", "too short a start to be the token: ATATT3x"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Mask(tt.reason, secrets), tt.reason)
+	}
+	assert.Nil(t, Secrets("bot@example.com", ""), "no token, nothing to mask")
+	assert.Equal(t, "as is", Mask("as is", nil))
+}
