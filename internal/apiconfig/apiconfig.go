@@ -1,5 +1,5 @@
-// Package apiconfig validates what both receivers configure the same way: the API endpoint and
-// the Atlassian account's credentials.
+// Package apiconfig validates what both receivers configure the same way: the API endpoint, the
+// Atlassian account's credentials and the apps' ids.
 package apiconfig // import "github.com/forgelogs/otelcol-forge/internal/apiconfig"
 
 import (
@@ -14,6 +14,15 @@ import (
 
 // DefaultEndpoint serves both the App logs and the App metrics API.
 const DefaultEndpoint = "https://api.atlassian.com"
+
+// AppARIPrefix starts the ARI of every Forge app; the app's UUID follows it.
+const AppARIPrefix = "ari:cloud:ecosystem::app/"
+
+// BareAppID returns the app's UUID, whether id (an app_id as configured) is a bare UUID or an
+// ARI: the id of the app's resources, checkpoints and budget either way.
+func BareAppID(id string) string {
+	return strings.TrimPrefix(id, AppARIPrefix)
+}
 
 var (
 	ErrNoCredentials     = errors.New(`either "email" and "api_token", or "auth", must be set`)

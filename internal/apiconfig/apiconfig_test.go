@@ -61,3 +61,14 @@ func TestValidateCredentials(t *testing.T) {
 		assert.NotContains(t, err.Error(), "t0ken")
 	}
 }
+
+func TestBareAppID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0a1b2c3d-4e5f", "0a1b2c3d-4e5f"},
+		{"ari:cloud:ecosystem::app/0a1b2c3d-4e5f", "0a1b2c3d-4e5f"},
+		{"ari:cloud:ecosystem::app/", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, BareAppID(tt.in), tt.in)
+	}
+}

@@ -113,7 +113,7 @@ func (cfg *Config) validateApps() []error {
 	seen := map[[2]string]bool{}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
-		if app.AppID == "" {
+		if app.id() == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
 		}
 		if len(app.Environments) == 0 {
@@ -124,9 +124,9 @@ func (cfg *Config) validateApps() []error {
 				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
 				continue
 			}
-			key := [2]string{app.AppID, env.ID}
+			key := [2]string{app.id(), env.ID}
 			if seen[key] {
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w: app %q, environment %q", where, j, errDuplicateStream, app.AppID, env.ID))
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w: app %q, environment %q", where, j, errDuplicateStream, app.id(), env.ID))
 			}
 			seen[key] = true
 		}
@@ -145,10 +145,13 @@ func (cfg *Config) validateApps() []error {
 	return errs
 }
 
+// id is the app's bare id, whether app_id was given bare or as the app's ARI.
+func (app AppConfig) id() string { return apiconfig.BareAppID(app.AppID) }
+
 // serviceName is the resource service.name of an app's logs.
 func (app AppConfig) serviceName() string {
 	if app.ServiceName != "" {
 		return app.ServiceName
 	}
-	return app.AppID
+	return app.id()
 }

@@ -26,19 +26,19 @@ func streamSpecs(cfg *Config) []streamSpec {
 		for _, env := range app.Environments {
 			for i, shard := range shards {
 				query := forgeapi.Query{
-					AppID:                app.AppID,
+					AppID:                app.id(),
 					EnvironmentID:        env.ID,
 					Levels:               levels,
 					Message:              app.Message,
 					InstallationContexts: shard,
 				}
 				specs = append(specs, streamSpec{
-					key:       fmt.Sprintf("stream/%s/%s/%d", app.AppID, env.ID, i),
+					key:       fmt.Sprintf("stream/%s/%s/%d", app.id(), env.ID, i),
 					query:     query,
 					queryHash: hashQuery(query),
 					resource: forgeapi.Resource{
 						ServiceName:     app.serviceName(),
-						AppID:           app.AppID,
+						AppID:           app.id(),
 						EnvironmentID:   env.ID,
 						EnvironmentName: env.Name,
 					},

@@ -28,3 +28,16 @@ func TestStreamSpecsShardSites(t *testing.T) {
 	}
 	assert.Equal(t, specs, streamSpecs(reordered))
 }
+
+// app_id may be the app's ARI, as forgemetrics accepts: the API's path, the checkpoint, the
+// budget and forge.app.id all take the bare id, so either spelling is the same app.
+func TestStreamSpecsTakeTheBareIDOfAnARI(t *testing.T) {
+	cfg := testConfig("http://127.0.0.1:1", 30)
+	cfg.Apps = []AppConfig{{AppID: "ari:cloud:ecosystem::app/app-1", Environments: []EnvironmentConfig{{ID: "env-1"}}}}
+	specs := streamSpecs(cfg)
+	assert.Len(t, specs, 1)
+	assert.Equal(t, "stream/app-1/env-1/0", specs[0].key)
+	assert.Equal(t, "app-1", specs[0].query.AppID)
+	assert.Equal(t, "app-1", specs[0].resource.AppID)
+	assert.Equal(t, "app-1", specs[0].resource.ServiceName)
+}

@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
 )
 
 const (
@@ -129,9 +128,9 @@ func (cfg *Config) validateApps() []error {
 	apps := map[string]bool{}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
-		if metricsapi.BareAppID(app.AppID) == "" { // an ARI without its id counts as none
+		if apiconfig.BareAppID(app.AppID) == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
-		} else if id := metricsapi.BareAppID(app.AppID); apps[id] {
+		} else if id := apiconfig.BareAppID(app.AppID); apps[id] {
 			errs = append(errs, fmt.Errorf("%s: %w %q: one app is one stream, list all its environments once", where, errDuplicateApp, id))
 		} else {
 			apps[id] = true
@@ -178,5 +177,5 @@ func (app AppConfig) serviceName() string {
 	if app.ServiceName != "" {
 		return app.ServiceName
 	}
-	return metricsapi.BareAppID(app.AppID)
+	return apiconfig.BareAppID(app.AppID)
 }

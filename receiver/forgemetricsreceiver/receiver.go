@@ -1,6 +1,8 @@
 package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
 
 import (
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+
 	"context"
 	"fmt"
 	"strings"
@@ -81,7 +83,7 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
 	}
 	for _, app := range r.cfg.Apps {
-		appID := metricsapi.BareAppID(app.AppID)
+		appID := apiconfig.BareAppID(app.AppID)
 		key := "metrics/" + appID
 		logger := r.settings.Logger.With(zap.String("app_id", appID))
 		tel := newAppTelemetry(r.telemetry, appID)

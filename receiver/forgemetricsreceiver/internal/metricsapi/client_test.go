@@ -54,14 +54,13 @@ var someQuery = Query{
 }
 
 func TestAppARI(t *testing.T) {
-	tests := []struct{ in, ari, bare string }{
-		{testAppID, "ari:cloud:ecosystem::app/" + testAppID, testAppID},
-		{"ari:cloud:ecosystem::app/" + testAppID, "ari:cloud:ecosystem::app/" + testAppID, testAppID},
-		{"sim-app", "ari:cloud:ecosystem::app/sim-app", "sim-app"},
+	tests := []struct{ in, ari string }{
+		{testAppID, "ari:cloud:ecosystem::app/" + testAppID},
+		{"ari:cloud:ecosystem::app/" + testAppID, "ari:cloud:ecosystem::app/" + testAppID},
+		{"sim-app", "ari:cloud:ecosystem::app/sim-app"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.ari, AppARI(tt.in), tt.in)
-		assert.Equal(t, tt.bare, BareAppID(tt.in), tt.in)
 	}
 }
 

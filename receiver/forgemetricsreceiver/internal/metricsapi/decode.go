@@ -1,6 +1,8 @@
 package metricsapi
 
 import (
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+
 	"fmt"
 	"time"
 
@@ -123,7 +125,7 @@ type regrouper struct {
 
 func newRegrouper(w Window) *regrouper {
 	r := &regrouper{w: w, out: pmetric.NewMetrics(), index: make(map[string]int, len(w.Environments))}
-	appID := BareAppID(w.AppID)
+	appID := apiconfig.BareAppID(w.AppID)
 	serviceName := w.ServiceName
 	if serviceName == "" {
 		serviceName = appID

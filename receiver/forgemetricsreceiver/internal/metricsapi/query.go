@@ -4,16 +4,14 @@
 package metricsapi // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
 
 import (
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+
 	"encoding/json"
-	"strings"
 	"time"
 )
 
 // DateLayout is the API's date format, yyyy-MM-dd'T'HH:mm:ss.SSS'Z', always in UTC.
 const DateLayout = "2006-01-02T15:04:05.000Z"
-
-// appARIPrefix starts the ARI of every Forge app; the app's UUID follows it.
-const appARIPrefix = "ari:cloud:ecosystem::app/"
 
 // GraphQLQuery is the documented query of the App metrics API. Its answer is either the OTLP/JSON
 // data or a QueryError; both shapes are selected so a refusal arrives with its reason.
@@ -49,15 +47,7 @@ type Query struct {
 
 // AppARI returns the ARI of the app id, which may be a bare UUID or already an ARI.
 func AppARI(id string) string {
-	if strings.HasPrefix(id, appARIPrefix) {
-		return id
-	}
-	return appARIPrefix + id
-}
-
-// BareAppID returns the app's UUID, whether id is a bare UUID or an ARI.
-func BareAppID(id string) string {
-	return strings.TrimPrefix(id, appARIPrefix)
+	return apiconfig.AppARIPrefix + apiconfig.BareAppID(id)
 }
 
 // FormatDate renders t the way the API expects. Times are truncated to the millisecond, the
