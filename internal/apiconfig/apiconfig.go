@@ -9,11 +9,21 @@ import (
 	"net/url"
 	"strings"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 )
 
 // DefaultEndpoint serves both the App logs and the App metrics API.
 const DefaultEndpoint = "https://api.atlassian.com"
+
+// Product names the distribution to the API in the User-Agent header, "otelcol-forge/0.1.0", or
+// "" when the collector has no build information.
+func Product(build component.BuildInfo) string {
+	if build.Command == "" {
+		return ""
+	}
+	return build.Command + "/" + build.Version
+}
 
 // AppARIPrefix starts the ARI of every Forge app; the app's UUID follows it.
 const AppARIPrefix = "ari:cloud:ecosystem::app/"

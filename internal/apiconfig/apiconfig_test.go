@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 )
 
@@ -71,4 +72,9 @@ func TestBareAppID(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, BareAppID(tt.in), tt.in)
 	}
+}
+
+func TestProduct(t *testing.T) {
+	assert.Equal(t, "otelcol-forge/0.1.0", Product(component.BuildInfo{Command: "otelcol-forge", Version: "0.1.0"}))
+	assert.Empty(t, Product(component.BuildInfo{}), "no build information, no product")
 }

@@ -104,7 +104,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	core, logs := observer.New(zap.DebugLevel)
 	h.logs = logs
 	settings.Logger = zap.New(core)
-	client, err := forgeapi.NewClient(h.srv.Client(), h.srv.URL, testEmail, testToken, 0)
+	client, err := forgeapi.NewClient(h.srv.Client(), h.srv.URL, testEmail, testToken, "", 0)
 	require.NoError(h.t, err)
 	telemetry, err := metadata.NewTelemetryBuilder(settings.TelemetrySettings)
 	require.NoError(h.t, err)

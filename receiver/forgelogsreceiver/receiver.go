@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
@@ -57,7 +58,8 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("create HTTP client: %w", err)
 	}
-	client, err := forgeapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken), forgeapi.DefaultMaxBodyBytes)
+	client, err := forgeapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
+		apiconfig.Product(r.settings.BuildInfo), forgeapi.DefaultMaxBodyBytes)
 	if err != nil {
 		return err
 	}

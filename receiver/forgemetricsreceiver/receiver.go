@@ -1,8 +1,6 @@
 package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
 
 import (
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-
 	"context"
 	"fmt"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
@@ -134,10 +133,7 @@ func (r *metricsReceiver) Shutdown(ctx context.Context) error {
 // userAgent is the one the API's documentation recommends, followed by the distribution's name
 // and version when the collector has them.
 func userAgent(build component.BuildInfo) string {
-	if build.Command == "" {
-		return metricsapi.DocumentedUserAgent
-	}
-	return metricsapi.DocumentedUserAgent + " " + build.Command + "/" + build.Version
+	return strings.TrimSpace(metricsapi.DocumentedUserAgent + " " + apiconfig.Product(build))
 }
 
 // budgetKey names the budget of an account at an endpoint: the metrics API counts calls per

@@ -24,13 +24,15 @@ type Client struct {
 	email        string
 	token        string
 	secrets      []string // masked in the error bodies it returns
+	userAgent    string
 	maxBodyBytes int64
 	now          func() time.Time
 }
 
 // NewClient returns a client for the API at endpoint. When email is empty, no Basic auth header is
-// added and authentication is left to httpClient (an auth extension through confighttp).
-func NewClient(httpClient *http.Client, endpoint, email, token string, maxBodyBytes int64) (*Client, error) {
+// added and authentication is left to httpClient (an auth extension through confighttp). A
+// non-empty userAgent names the client to the API.
+func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string, maxBodyBytes int64) (*Client, error) {
 	base, err := url.Parse(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("parse endpoint: %w", err)
@@ -40,6 +42,7 @@ func NewClient(httpClient *http.Client, endpoint, email, token string, maxBodyBy
 	}
 	return &Client{
 		http: httpClient, base: base, email: email, token: token, secrets: apierror.Secrets(email, token),
+		userAgent:    userAgent,
 		maxBodyBytes: maxBodyBytes, now: time.Now,
 	}, nil
 }
@@ -54,6 +57,9 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
 	if c.email != "" {
 		req.SetBasicAuth(c.email, c.token)
 	}

@@ -66,7 +66,7 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, email string, maxBody
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.Client(), srv.URL, email, "tok3n", maxBody)
+	c, err := NewClient(srv.Client(), srv.URL, email, "tok3n", "otelcol-forge/1.2.3", maxBody)
 	require.NoError(t, err)
 	return c
 }
@@ -84,6 +84,7 @@ func TestFetchSendsBasicAuth(t *testing.T) {
 			return
 		}
 		assert.Equal(t, "application/json", r.Header.Get("Accept"))
+		assert.Equal(t, "otelcol-forge/1.2.3", r.Header.Get("User-Agent"), "the distribution names itself")
 		_, _ = w.Write([]byte(`{"appLogs":[]}`))
 	}, "bot@example.com", 0)
 	slot, err := c.Fetch(context.Background(), someQuery, "", testPool)

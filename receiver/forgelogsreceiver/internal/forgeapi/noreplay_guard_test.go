@@ -36,7 +36,7 @@ func TestFetchNeverLetsTheTransportResend(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c, err := NewClient(srv.Client(), srv.URL, "a@example.com", "token", 0)
+	c, err := NewClient(srv.Client(), srv.URL, "a@example.com", "token", "", 0)
 	require.NoError(t, err)
 
 	slot, err := c.Fetch(context.Background(), someQuery, "", testPool)

@@ -1,13 +1,13 @@
 package metricsapi
 
 import (
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-
 	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 )
 
 // EnvironmentIDAttribute is the data point attribute that names a point's environment.

@@ -4,10 +4,10 @@
 package metricsapi // import "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
 
 import (
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-
 	"encoding/json"
 	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 )
 
 // DateLayout is the API's date format, yyyy-MM-dd'T'HH:mm:ss.SSS'Z', always in UTC.
