@@ -50,10 +50,11 @@ func (p Plan) End(start, now time.Time) (end time.Time, ok bool) {
 	return end, end.After(start)
 }
 
-// Behind reports whether a whole window is already waiting at start, so the next one follows
-// at once instead of after PollInterval.
-func (p Plan) Behind(start, now time.Time) bool {
-	return !start.Add(p.Max).After(now.Add(-p.Delay))
+// Full reports whether the window [start, end) is as long as the API serves: it ended there, not
+// at now - Delay, so what follows it is already waiting and is read at once instead of after
+// PollInterval.
+func (p Plan) Full(start, end time.Time) bool {
+	return !end.Before(start.Add(p.Max))
 }
 
 func ceil(t time.Time, align time.Duration) time.Time {

@@ -58,9 +58,9 @@ func TestPlanFirstOldestAndExpiry(t *testing.T) {
 	assert.Equal(t, at("2026-11-10T12:16:00Z"), metricsPlan.AfterExpiry(now))
 }
 
-func TestPlanBehind(t *testing.T) {
-	assert.True(t, logsPlan.Behind(at("2026-11-24T10:59:30.5Z"), now), "a whole hour is waiting")
-	assert.False(t, logsPlan.Behind(at("2026-11-24T10:59:30.6Z"), now))
-	assert.True(t, metricsPlan.Behind(at("2026-11-24T11:40:00Z"), now))
-	assert.False(t, metricsPlan.Behind(at("2026-11-24T11:41:00Z"), now))
+func TestPlanFull(t *testing.T) {
+	assert.True(t, logsPlan.Full(at("2026-11-24T09:00:00Z"), at("2026-11-24T10:00:00Z")), "an hour")
+	assert.False(t, logsPlan.Full(at("2026-11-24T09:00:00Z"), at("2026-11-24T09:59:59.999Z")), "cut short by now - delay")
+	assert.True(t, metricsPlan.Full(at("2026-11-24T11:40:00Z"), at("2026-11-24T11:55:00Z")), "15 minutes")
+	assert.False(t, metricsPlan.Full(at("2026-11-24T11:40:00Z"), at("2026-11-24T11:54:00Z")))
 }

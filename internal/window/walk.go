@@ -69,6 +69,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 			}
 			state.WindowEnd, state.QueryHash = end, w.QueryHash
 		}
+		full := w.Plan.Full(state.WindowStart, state.WindowEnd)
 		next, err := read(ctx, state)
 		switch {
 		case errors.Is(err, retry.ErrExpired):
@@ -83,7 +84,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		w.Commit(ctx, next)
 		state = next
 		w.RecordLag(ctx)
-		if !w.Plan.Behind(state.WindowStart, w.Clock.Now()) {
+		if !full { // the window reached now - delay: the stream has caught up
 			_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
 		}
 	}

@@ -32,7 +32,7 @@ func TestCatchUpUsesTheFewestRequests(t *testing.T) {
 		pages[w]++
 	}
 	require.GreaterOrEqual(t, len(order), 3)
-	for _, w := range order[:3] {
+	for _, w := range order[:2] { // the third holds the rest of the backlog, up to now - delay
 		assert.Equal(t, time.Hour, w.end.Sub(w.start), "a full window while behind")
 	}
 	for _, w := range order {

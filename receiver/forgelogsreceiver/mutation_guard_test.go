@@ -3,6 +3,7 @@ package forgelogsreceiver
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -248,20 +250,25 @@ func TestReceiverStampsTheScopeWithTheBuildVersion(t *testing.T) {
 	}
 }
 
-// While a whole window waits, the next one follows at once: the two hours of backlog that are
-// complete are read in 12 requests (6 pages of at most 200 of 1,083 records each), spaced by the
-// budget alone, 2.04 s at 30 a minute. Only then does the stream wait for its poll interval.
+// While behind, the next window follows at once: the two whole hours of backlog (6 pages of at
+// most 200 of 1,083 records each), then the rest up to now - delay, all spaced by the budget
+// alone, 2.04 s at 30 a minute. Only after that window, which reached now - delay, does the
+// stream wait for its poll interval.
 func TestStreamReadsTheBacklogBackToBack(t *testing.T) {
 	h := newHarness(t)
 	start := h.clock.Now()
 	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 3*time.Minute)
 
 	requests := h.sim.Requests()
-	require.Greater(t, len(requests), 12)
-	for i, r := range requests[:12] {
+	rest := h.start.Add(2 * time.Hour)
+	next := slices.IndexFunc(requests, func(r forgesim.Request) bool { return r.Start.After(rest) })
+	require.Greater(t, next, 12, "the rest of the backlog took at least one request")
+	for i, r := range requests[:next] {
 		require.Equal(t, time.Duration(i)*2040*time.Millisecond, r.Time.Sub(start), "request %d", i)
-		require.Equal(t, h.start.Add(time.Duration(i/6)*time.Hour), r.Start, "request %d", i)
+		require.Equal(t, h.start.Add(min(time.Duration(i/6), 2)*time.Hour), r.Start, "request %d", i)
 	}
-	// The window after them is not a whole hour behind yet: one poll interval after the last page.
-	assert.Equal(t, 11*2040*time.Millisecond+time.Minute, requests[12].Time.Sub(start))
+	// Planned when the second hour's last page arrived, the rest ends one delay before then.
+	assert.Equal(t, requests[11].Time.Add(-time.Minute), requests[12].End)
+	// The window after them waits one poll interval after the last page.
+	assert.Equal(t, requests[next-1].Time.Add(time.Minute), requests[next].Time)
 }

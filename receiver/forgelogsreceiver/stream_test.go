@@ -51,10 +51,12 @@ func TestStreamWindows(t *testing.T) {
 	for i := 1; i < len(windows); i++ {
 		require.Equal(t, windows[i-1][1], windows[i][0], "windows are back to back")
 	}
-	// Three full hours of backlog, then one window per poll interval.
-	for i := 0; i < 3; i++ {
+	// Three hours of backlog less the delay: two whole hours, at once the rest up to one delay
+	// before now, then one window per poll interval.
+	for i := 0; i < 2; i++ {
 		assert.Equal(t, time.Hour, windows[i][1].Sub(windows[i][0]))
 	}
+	assert.Less(t, windows[2][1].Sub(windows[2][0]), time.Hour, "the rest, up to now - delay")
 	for _, w := range windows[4:] {
 		assert.InDelta(t, time.Minute, w[1].Sub(w[0]), float64(5*time.Second))
 	}

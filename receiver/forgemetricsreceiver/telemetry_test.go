@@ -54,8 +54,9 @@ func windowAnswer(t *testing.T) http.HandlerFunc {
 	}
 }
 
-// Three windows of four points each: the first refused for good by the pipeline, the others
-// accepted. Every count below is written from that script.
+// Four windows of four points each (two inside the window, one on its start, one of an
+// environment not asked for): the first refused for good by the pipeline, the others accepted.
+// Every count below is written from that script.
 func TestReceiverTelemetry(t *testing.T) {
 	clock := clocktest.NewFake(simNow)
 	srv := httptest.NewServer(windowAnswer(t))
@@ -88,22 +89,22 @@ func TestReceiverTelemetry(t *testing.T) {
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
 	holdTime(clock, 1)
 	require.NoError(t, r.Start(context.Background(), statustest.NewHost()))
-	// Windows [11:00, 11:15), [11:15, 11:30) and [11:30, 11:45) are read back to back; the next
-	// one would wait for the collection interval.
+	// Windows [11:00, 11:15), [11:15, 11:30), [11:30, 11:45) and the rest up to now - delay,
+	// [11:45, 11:55), are read back to back; the next one would wait for the collection interval.
 	runUntil(t, r, clock, simNow.Add(2*time.Minute))
 
-	require.Equal(t, 3, windows)
-	require.Len(t, accepted, 2)
+	require.Equal(t, 4, windows)
+	require.Len(t, accepted, 3)
 	app := attribute.String("app_id", "app-2")
 	metadatatest.AssertEqualForgemetricsAPIRequests(t, tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(app, attribute.Int("status_code", 200)), Value: 3},
+		{Attributes: attribute.NewSet(app, attribute.Int("status_code", 200)), Value: 4},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualForgemetricsPointsReceived(t, tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(app), Value: 4},
+		{Attributes: attribute.NewSet(app), Value: 6},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualForgemetricsPointsDropped(t, tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(app, attribute.String("reason", "outside_window")), Value: 3},
-		{Attributes: attribute.NewSet(app, attribute.String("reason", "unknown_environment")), Value: 3},
+		{Attributes: attribute.NewSet(app, attribute.String("reason", "outside_window")), Value: 4},
+		{Attributes: attribute.NewSet(app, attribute.String("reason", "unknown_environment")), Value: 4},
 		{Attributes: attribute.NewSet(app, attribute.String("reason", "permanent_pipeline_error")), Value: 2},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualForgemetricsSkippedSpan(t, tel, []metricdata.DataPoint[float64]{
