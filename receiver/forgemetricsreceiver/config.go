@@ -49,7 +49,7 @@ var (
 	errRequestsPerMinute    = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per account; more only for a loopback endpoint)`, maxRequestsPerMinute)
 	errEmptyMetric          = errors.New(`"metrics" has an empty name`)
 	errAppID                = errors.New(`"app_id" must be set`)
-	errDuplicateApp         = errors.New(`duplicate "app_id"`)
+	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
 	errNoEnvironments       = errors.New(`"environments" must list at least one environment`)
 	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
 	errDuplicateEnvironment = errors.New(`duplicate environment id`)
@@ -125,31 +125,53 @@ func (cfg *Config) validateApps() []error {
 		return []error{errNoApps}
 	}
 	var errs []error
-	apps := map[string]bool{}
+	first := map[string]int{} // bare app id -> its first entry
+	envs := map[[2]string]bool{}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
-		if apiconfig.BareAppID(app.AppID) == "" { // an ARI without its id counts as none
+		id := apiconfig.BareAppID(app.AppID)
+		if id == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
-		} else if id := apiconfig.BareAppID(app.AppID); apps[id] {
-			errs = append(errs, fmt.Errorf("%s: %w %q: one app is one stream, list all its environments once", where, errDuplicateApp, id))
-		} else {
-			apps[id] = true
+		} else if j, listed := first[id]; !listed {
+			first[id] = i
+		} else if other := cfg.Apps[j].ServiceName; app.ServiceName != other {
+			// The entries of one app are one stream, whose points have one service.name.
+			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
 		}
 		if len(app.Environments) == 0 {
 			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
 		}
-		envs := map[string]bool{}
 		for j, env := range app.Environments {
-			switch {
+			switch key := [2]string{id, env.ID}; {
 			case env.ID == "":
 				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
-			case envs[env.ID]:
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w %q", where, j, errDuplicateEnvironment, env.ID))
+			case envs[key]:
+				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w %q of app %q", where, j, errDuplicateEnvironment, env.ID, id))
+			default:
+				envs[key] = true
 			}
-			envs[env.ID] = true
 		}
 	}
 	return errs
+}
+
+// streams lists one entry per app, in the order of their first entries: the environments of an
+// app listed more than once (by its bare id or its ARI) are asked for in one query, as the API
+// counts calls per account, not per environment.
+func (cfg *Config) streams() []AppConfig {
+	var out []AppConfig
+	at := map[string]int{}
+	for _, app := range cfg.Apps {
+		id := apiconfig.BareAppID(app.AppID)
+		if i, listed := at[id]; listed {
+			out[i].Environments = append(out[i].Environments, app.Environments...)
+			continue
+		}
+		at[id] = len(out)
+		app.Environments = slices.Clone(app.Environments)
+		out = append(out, app)
+	}
+	return out
 }
 
 // unknownMetrics lists the configured names the API does not document (yet): a warning, not an

@@ -74,10 +74,11 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"no_apps", errNoApps, `"apps"`},
 		{"app_without_id", errAppID, `apps[0]: "app_id"`},
 		{"ari_without_id", errAppID, `apps[0]: "app_id"`},
-		{"duplicate_app", errDuplicateApp, `apps[1]: duplicate "app_id" "app"`},
+		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
+		{"duplicate_environment_across_entries", errDuplicateEnvironment, `apps[1].environments[1]: duplicate environment id "env" of app "app"`},
 		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
-		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env"`},
+		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
 		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},
 		{"collection_interval_too_short", errCollectionInterval, `"collection_interval" must be at least 1s, got 500ms`},
 		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},
@@ -99,4 +100,15 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 
 func TestValidateAcceptsAHigherBudgetOnLoopback(t *testing.T) {
 	require.NoError(t, confmap.Validate(loadConfig(t, "rate_high_on_loopback")))
+}
+
+// An app listed twice, by its id and by its ARI, is one stream that asks for both environments.
+func TestAnAppListedTwiceIsOneStream(t *testing.T) {
+	cfg := loadConfig(t, "app_listed_twice")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, []AppConfig{
+		{AppID: "app", ServiceName: "my-app", Environments: []EnvironmentConfig{{ID: "prod", Name: "production"}, {ID: "stg", Name: "staging"}}},
+		{AppID: "other-app", Environments: []EnvironmentConfig{{ID: "env"}}},
+	}, cfg.streams())
+	assert.Len(t, cfg.Apps, 3, "the configuration itself is left as written")
 }

@@ -81,7 +81,7 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	if r.cfg.Email != "" {
 		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
 	}
-	for _, app := range r.cfg.Apps {
+	for _, app := range r.cfg.streams() {
 		appID := apiconfig.BareAppID(app.AppID)
 		key := "metrics/" + appID
 		logger := r.settings.Logger.With(zap.String("app_id", appID))

@@ -76,7 +76,7 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, sink *consume
 	require.NoError(t, err)
 	r := rcv.(*metricsReceiver)
 	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	holdTime(clock, len(cfg.Apps))
+	holdTime(clock, len(cfg.streams()))
 	require.NoError(t, r.Start(context.Background(), host))
 	return r
 }
@@ -90,7 +90,7 @@ func runUntil(t *testing.T, r *metricsReceiver, clock *clocktest.Fake, until tim
 	t.Helper()
 	stopped := make(chan struct{})
 	clock.StopAt(until, func() { close(stopped) })
-	clock.SetParticipants(len(r.cfg.Apps)) // the test lets time go
+	clock.SetParticipants(len(r.cfg.streams())) // the test lets time go
 	<-stopped
 	require.NoError(t, r.Shutdown(context.Background()))
 }
@@ -209,6 +209,41 @@ func TestReceiverRegroupsPointsPerEnvironment(t *testing.T) {
 		"env-2": {"service.name": "first-app", "forge.app.id": "app-1", "forge.environment.id": "env-2"},
 		"env-3": {"service.name": "app-2", "forge.app.id": "app-2", "forge.environment.id": "env-3", "deployment.environment.name": "staging"},
 	}, resources)
+}
+
+// An app listed twice, once by its ARI, is polled as one app: each call asks for the environments
+// of both entries, and the points come back under the bare id.
+func TestReceiverPollsAnAppListedTwiceAsOne(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	cfg := testConfig(srv.URL)
+	app1, app2 := cfg.Apps[0], cfg.Apps[1]
+	cfg.Apps = []AppConfig{
+		{AppID: "app-1", ServiceName: "first-app", Environments: app1.Environments[:1]},
+		app2,
+		{AppID: app1.AppID, ServiceName: "first-app", Environments: app1.Environments[1:]},
+	}
+	sink := &consumertest.MetricsSink{}
+	runUntil(t, startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), clock, simNow.Add(time.Minute))
+
+	calls := 0
+	for _, r := range sim.Requests() {
+		if r.API == "metrics" && r.AppID == "app-1" {
+			calls++
+			assert.ElementsMatch(t, []string{"env-1", "env-2"}, r.Environments)
+		}
+	}
+	assert.Positive(t, calls)
+	envs := map[string]string{}
+	for _, md := range sink.AllMetrics() {
+		for i := 0; i < md.ResourceMetrics().Len(); i++ {
+			attrs := md.ResourceMetrics().At(i).Resource().Attributes()
+			env, _ := attrs.Get("forge.environment.id")
+			app, _ := attrs.Get("forge.app.id")
+			envs[env.Str()] = app.Str()
+		}
+	}
+	assert.Equal(t, map[string]string{"env-1": "app-1", "env-2": "app-1", "env-3": "app-2"}, envs)
 }
 
 // A refused token is reported and retried slowly; once fixed, the apps read again.
