@@ -50,11 +50,12 @@ func (p Plan) End(start, now time.Time) (end time.Time, ok bool) {
 	return end, end.After(start)
 }
 
-// Full reports whether the window [start, end) is as long as the API serves: it ended there, not
-// at now - Delay, so what follows it is already waiting and is read at once instead of after
-// PollInterval.
-func (p Plan) Full(start, end time.Time) bool {
-	return !end.Before(start.Add(p.Max))
+// CaughtUp reports whether less than PollInterval of data waits at start (up to now - Delay):
+// the stream then sleeps PollInterval rather than spend a request on a sliver. With more waiting,
+// the rest of a backlog or what piled up while a slow pipeline held a window, the next window
+// follows at once.
+func (p Plan) CaughtUp(start, now time.Time) bool {
+	return now.Add(-p.Delay).Truncate(p.Align).Sub(start) < p.PollInterval
 }
 
 func ceil(t time.Time, align time.Duration) time.Time {

@@ -58,9 +58,11 @@ func TestPlanFirstOldestAndExpiry(t *testing.T) {
 	assert.Equal(t, at("2026-11-10T12:16:00Z"), metricsPlan.AfterExpiry(now))
 }
 
-func TestPlanFull(t *testing.T) {
-	assert.True(t, logsPlan.Full(at("2026-11-24T09:00:00Z"), at("2026-11-24T10:00:00Z")), "an hour")
-	assert.False(t, logsPlan.Full(at("2026-11-24T09:00:00Z"), at("2026-11-24T09:59:59.999Z")), "cut short by now - delay")
-	assert.True(t, metricsPlan.Full(at("2026-11-24T11:40:00Z"), at("2026-11-24T11:55:00Z")), "15 minutes")
-	assert.False(t, metricsPlan.Full(at("2026-11-24T11:40:00Z"), at("2026-11-24T11:54:00Z")))
+func TestPlanCaughtUp(t *testing.T) {
+	// now - delay is 11:59:30.5 for logs (poll interval 1m), 11:55 for metrics (3m).
+	assert.False(t, logsPlan.CaughtUp(at("2026-11-24T10:59:30.5Z"), now), "an hour waits")
+	assert.False(t, logsPlan.CaughtUp(at("2026-11-24T11:58:30.5Z"), now), "a poll interval waits")
+	assert.True(t, logsPlan.CaughtUp(at("2026-11-24T11:58:30.6Z"), now), "less than a poll interval waits")
+	assert.False(t, metricsPlan.CaughtUp(at("2026-11-24T11:52:00Z"), now))
+	assert.True(t, metricsPlan.CaughtUp(at("2026-11-24T11:53:00Z"), now))
 }

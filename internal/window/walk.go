@@ -69,7 +69,6 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 			}
 			state.WindowEnd, state.QueryHash = end, w.QueryHash
 		}
-		full := w.Plan.Full(state.WindowStart, state.WindowEnd)
 		next, err := read(ctx, state)
 		switch {
 		case errors.Is(err, retry.ErrExpired):
@@ -84,7 +83,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		w.Commit(ctx, next)
 		state = next
 		w.RecordLag(ctx)
-		if !full { // the window reached now - delay: the stream has caught up
+		if w.Plan.CaughtUp(state.WindowStart, w.Clock.Now()) {
 			_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
 		}
 	}

@@ -252,7 +252,7 @@ func TestReceiverStampsTheScopeWithTheBuildVersion(t *testing.T) {
 
 // While behind, the next window follows at once: the two whole hours of backlog (6 pages of at
 // most 200 of 1,083 records each), then the rest up to now - delay, all spaced by the budget
-// alone, 2.04 s at 30 a minute. Only after that window, which reached now - delay, does the
+// alone, 2.04 s at 30 a minute. Only once less than a poll interval of logs waits does the
 // stream wait for its poll interval.
 func TestStreamReadsTheBacklogBackToBack(t *testing.T) {
 	h := newHarness(t)
