@@ -55,13 +55,14 @@ func New(c clock.Clock, perMinute int) *Budget {
 }
 
 // NewStarting returns the budget of a receiver that starts now: spent, as if it had just sent a
-// request. A collector restarted at once (a crash, kill -9, a rollout) cannot know when its
-// predecessor sent its last request, only that it was spaced from the ones before it; waiting
-// one spacing keeps the even spacing across the restart, so no 60-second span that holds both
-// processes' requests holds more than perMinute either.
+// request that reaches the API a second late. A collector restarted at once (a crash, kill -9, a
+// rollout) cannot know when its predecessor's last request reached the API, only that it was
+// spaced from the ones before it; waiting one spacing plus the span's second of slack keeps the
+// even spacing across the restart, so no 60-second span that holds both processes' requests
+// holds more than perMinute either, unless that last request arrived more than a second late.
 func NewStarting(c clock.Clock, perMinute int) *Budget {
 	b := New(c, perMinute)
-	b.limiter.ReserveN(c.Now(), 1)
+	b.pausedUntil = c.Now().Add(spacing(perMinute) + span - time.Minute)
 	return b
 }
 

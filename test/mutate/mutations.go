@@ -303,7 +303,7 @@ var mutations = []mutation{
 		"\t\t\t_ = oldest\n"),
 	replace("restarted-budget-starts-full",
 		"never more than requests_per_minute in any 60 s, also across a collector restarted at once (4 Rate limit)", budgetGo,
-		"\tb.limiter.ReserveN(c.Now(), 1)\n",
+		"\tb.pausedUntil = c.Now().Add(spacing(perMinute) + span - time.Minute)\n",
 		""),
 	replace("echoed-token-logged",
 		"the token is never logged, also when an answer echoes it (4 API errors)", apierrGo,
