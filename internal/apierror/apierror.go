@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,26 +91,67 @@ func Secrets(email, token string) []string {
 	return []string{token, base64.StdEncoding.EncodeToString([]byte(email + ":" + token))}
 }
 
+// SentSecrets lists the credentials a request carried whoever set them (an authenticator
+// extension included): its Authorization header, with and without the scheme. req is the request
+// as the transport sent it (an *http.Response's Request), or nil.
+func SentSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var out []string
+	for _, value := range req.Header.Values("Authorization") {
+		out = append(out, value)
+		if _, credentials, ok := strings.Cut(value, " "); ok {
+			out = append(out, strings.TrimSpace(credentials))
+		}
+	}
+	return out
+}
+
 // minMaskedPrefix is the shortest start of a secret that Mask removes from the end of a reason.
 const minMaskedPrefix = 8
 
 // Mask removes secrets from reason, an API's or a proxy's own words, before it is logged: an
-// answer that echoes the request's credentials must not put them in the collector's logs. The
-// start of a secret that the read limit cut off at the end of reason goes too.
+// answer that echoes the request's credentials must not put them in the collector's logs. Each
+// secret goes as written, JSON-escaped and URL-encoded, and so does the start of one that the read
+// limit cut off at the end of reason.
 func Mask(reason string, secrets []string) string {
 	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		reason = strings.ReplaceAll(reason, secret, "[masked]")
-		for n := min(len(secret)-1, len(reason)); n >= minMaskedPrefix; n-- {
-			if strings.HasSuffix(reason, secret[:n]) {
-				reason = reason[:len(reason)-n] + "[masked]"
-				break
+		for _, form := range forms(secret) {
+			reason = strings.ReplaceAll(reason, form, "[masked]")
+			for n := min(len(form)-1, len(reason)); n >= minMaskedPrefix; n-- {
+				if strings.HasSuffix(reason, form[:n]) {
+					reason = reason[:len(reason)-n] + "[masked]"
+					break
+				}
 			}
 		}
 	}
 	return reason
+}
+
+// forms lists how an answer may spell secret: as is, with "/" JSON-escaped as some encoders do,
+// with "+", "/" and "=" as JSON \u escapes, and URL-encoded. Short secrets (under
+// minMaskedPrefix) are masked only as written.
+func forms(secret string) []string {
+	if secret == "" {
+		return nil
+	}
+	out := []string{secret}
+	if len(secret) < minMaskedPrefix {
+		return out
+	}
+	for _, form := range []string{
+		strings.ReplaceAll(secret, "/", `\/`),
+		strings.NewReplacer("+", `\u002b`, "/", `\u002f`, "=", `\u003d`).Replace(secret),
+		strings.NewReplacer("+", `\u002B`, "/", `\u002F`, "=", `\u003D`).Replace(secret),
+		url.QueryEscape(secret),
+	} {
+		if !slices.Contains(out, form) {
+			out = append(out, form)
+		}
+	}
+	return out
 }
 
 // BadBodyError is a 200 whose body could not be used (truncated, not JSON, not the expected

@@ -1,6 +1,8 @@
 package apierror
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,10 +17,23 @@ func TestMask(t *testing.T) {
 		{"header: Basic Ym90QGV4YW1wbGUuY29tOkFUQVRUM3hGZkdGMHNlY3JldC10b2tlbg==", "header: Basic [masked]"},
 		{"cut off where the read stopped: ATATT3xFfGF0sec", "cut off where the read stopped: [masked]"},
 		{"too short a start to be the token: ATATT3x", "too short a start to be the token: ATATT3x"},
+		{`JSON: "Basic Ym90QGV4YW1wbGUuY29tOkFUQVRUM3hGZkdGMHNlY3JldC10b2tlbg\u003d\u003d"`, `JSON: "Basic [masked]"`},
+		{"URL: token=ATATT3xFfGF0secret-token&x=1", "URL: token=[masked]&x=1"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, Mask(tt.reason, secrets), tt.reason)
 	}
 	assert.Nil(t, Secrets("bot@example.com", ""), "no token, nothing to mask")
 	assert.Equal(t, "as is", Mask("as is", nil))
+}
+
+// Whoever set it (an authenticator extension), the Authorization header a request carried is
+// masked too, with and without its scheme.
+func TestSentSecrets(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "https://api.atlassian.com/", nil)
+	req.Header.Set("Authorization", "Bearer eyJhbGciOi.payload/with+slash")
+	secrets := SentSecrets(req)
+	assert.Equal(t, []string{"Bearer eyJhbGciOi.payload/with+slash", "eyJhbGciOi.payload/with+slash"}, secrets)
+	assert.Equal(t, `{"echo":"[masked]"}`, Mask(`{"echo":"eyJhbGciOi.payload\/with+slash"}`, secrets))
+	assert.Nil(t, SentSecrets(nil))
 }

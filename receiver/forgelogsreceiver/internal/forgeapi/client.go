@@ -75,7 +75,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.
 		reason, _ := io.ReadAll(io.LimitReader(resp.Body, apierror.MaxReasonBytes))
 		return nil, &apierror.StatusError{
 			StatusCode: resp.StatusCode,
-			Reason:     apierror.Mask(apierror.ReasonOf(reason), c.secrets),
+			Reason:     apierror.Mask(apierror.ReasonOf(reason), append(apierror.SentSecrets(resp.Request), c.secrets...)),
 			RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 		}
 	}

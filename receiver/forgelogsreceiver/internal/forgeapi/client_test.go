@@ -206,6 +206,30 @@ func TestFetchMasksCredentialsEchoedInARefusal(t *testing.T) {
 	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	se, ok := apierror.AsStatusError(err)
 	require.True(t, ok, "%v", err)
-	assert.Equal(t, "no such user bot@example.com with token [masked]; you sent Basic [masked]", se.Reason)
+	assert.Equal(t, "no such user bot@example.com with token [masked]; you sent [masked]", se.Reason)
 	assert.NotContains(t, err.Error(), "tok3n")
+}
+
+// bearerAuth stands for an authenticator extension: it sets the credentials the client never saw.
+type bearerAuth struct{ next http.RoundTripper }
+
+func (b bearerAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer s3cr3t-bearer-token")
+	return b.next.RoundTrip(r)
+}
+
+// With `auth`, the credentials an echoing answer shows are masked all the same.
+func TestFetchMasksAnAuthenticatorsCredentialsEchoedInARefusal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte("you sent " + r.Header.Get("Authorization")))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(&http.Client{Transport: bearerAuth{next: srv.Client().Transport}}, srv.URL, "", "", "", 0)
+	require.NoError(t, err)
+	_, err = c.Fetch(context.Background(), someQuery, "", testPool)
+	se, ok := apierror.AsStatusError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "you sent [masked]", se.Reason)
 }

@@ -98,16 +98,17 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 		err = fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
 	}
 	retryAfter := apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+	secrets := append(apierror.SentSecrets(resp.Request), c.secrets...)
 	switch {
 	case resp.StatusCode != http.StatusOK:
 		// The status is what counts, even when its body could not be read.
-		return nil, &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.Mask(apierror.ReasonOf(buf.Bytes()), c.secrets), RetryAfter: retryAfter}
+		return nil, &apierror.StatusError{StatusCode: resp.StatusCode, Reason: apierror.Mask(apierror.ReasonOf(buf.Bytes()), secrets), RetryAfter: retryAfter}
 	case err != nil:
 		return nil, &apierror.BadBodyError{Err: fmt.Errorf("read response body: %w", err)}
 	}
 	data, err := appMetrics(buf.Bytes())
 	if se, ok := apierror.AsStatusError(err); ok {
-		se.RetryAfter, se.Reason = retryAfter, apierror.Mask(se.Reason, c.secrets)
+		se.RetryAfter, se.Reason = retryAfter, apierror.Mask(se.Reason, secrets)
 	}
 	return data, err
 }
