@@ -3,7 +3,6 @@
 package apierror // import "github.com/forgelogs/otelcol-forge/internal/apierror"
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -82,28 +81,24 @@ func ReasonOf(body []byte) string {
 	return strings.TrimSpace(string(body))
 }
 
-// Secrets lists the forms in which Basic auth credentials can travel, for Mask: the token, and
-// the header's base64 of "email:token".
-func Secrets(email, token string) []string {
-	if token == "" {
-		return nil
-	}
-	return []string{token, base64.StdEncoding.EncodeToString([]byte(email + ":" + token))}
-}
-
-// SentSecrets lists the credentials a request carried whoever set them (an authenticator
-// extension included): its Authorization header, with and without the scheme. req is the request
-// as the transport sent it (an *http.Response's Request), or nil.
-func SentSecrets(req *http.Request) []string {
-	if req == nil {
-		return nil
-	}
+// Secrets lists what Mask must remove of a request's credentials: the API token the client holds,
+// and the credentials of the Authorization header req carried, whoever set them (Basic auth or
+// an authenticator extension). req is the request as the transport sent it (an
+// *http.Response's Request), or nil.
+func Secrets(req *http.Request, token string) []string {
 	var out []string
+	if token != "" {
+		out = append(out, token)
+	}
+	if req == nil {
+		return out
+	}
 	for _, value := range req.Header.Values("Authorization") {
-		out = append(out, value)
+		// The scheme ("Basic", "Bearer") is no secret; what follows it is.
 		if _, credentials, ok := strings.Cut(value, " "); ok {
-			out = append(out, strings.TrimSpace(credentials))
+			value = strings.TrimSpace(credentials)
 		}
+		out = append(out, value)
 	}
 	return out
 }

@@ -9,7 +9,9 @@ import (
 )
 
 func TestMask(t *testing.T) {
-	secrets := Secrets("bot@example.com", "ATATT3xFfGF0secret-token")
+	sent := httptest.NewRequest(http.MethodGet, "https://api.atlassian.com/", nil)
+	sent.SetBasicAuth("bot@example.com", "ATATT3xFfGF0secret-token")
+	secrets := Secrets(sent, "ATATT3xFfGF0secret-token")
 	tests := []struct{ reason, want string }{
 		{"Unauthorized", "Unauthorized"},
 		{"bad token ATATT3xFfGF0secret-token given", "bad token [masked] given"},
@@ -23,17 +25,16 @@ func TestMask(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, Mask(tt.reason, secrets), tt.reason)
 	}
-	assert.Nil(t, Secrets("bot@example.com", ""), "no token, nothing to mask")
+	assert.Nil(t, Secrets(nil, ""), "no token, nothing sent: nothing to mask")
 	assert.Equal(t, "as is", Mask("as is", nil))
 }
 
-// Whoever set it (an authenticator extension), the Authorization header a request carried is
-// masked too, with and without its scheme.
-func TestSentSecrets(t *testing.T) {
+// Whoever set them (an authenticator extension), the credentials of the Authorization header a
+// request carried are masked too.
+func TestSecretsOfAnAuthenticator(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "https://api.atlassian.com/", nil)
 	req.Header.Set("Authorization", "Bearer eyJhbGciOi.payload/with+slash")
-	secrets := SentSecrets(req)
-	assert.Equal(t, []string{"Bearer eyJhbGciOi.payload/with+slash", "eyJhbGciOi.payload/with+slash"}, secrets)
-	assert.Equal(t, `{"echo":"[masked]"}`, Mask(`{"echo":"eyJhbGciOi.payload\/with+slash"}`, secrets))
-	assert.Nil(t, SentSecrets(nil))
+	secrets := Secrets(req, "")
+	assert.Equal(t, []string{"eyJhbGciOi.payload/with+slash"}, secrets)
+	assert.Equal(t, `{"echo":"Bearer [masked]"}`, Mask(`{"echo":"Bearer eyJhbGciOi.payload\/with+slash"}`, secrets))
 }

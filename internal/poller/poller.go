@@ -81,9 +81,7 @@ func (r *Runtime) Open(ctx context.Context, host component.Host, storageID *comp
 }
 
 // Budget returns a new request budget on the runtime's clock, for this receiver alone.
-func (r *Runtime) Budget(perMinute int) *budget.Budget {
-	return budget.NewStarting(r.Clock, perMinute)
-}
+func (r *Runtime) Budget(perMinute int) *budget.Budget { return budget.NewStarting(r.Clock, perMinute) }
 
 // SharedBudget returns the budget of key on the runtime's clock, shared with every receiver of
 // the process that asks for the same key (the API's limit is per app or per account, not per

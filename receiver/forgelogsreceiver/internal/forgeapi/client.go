@@ -23,7 +23,6 @@ type Client struct {
 	base         *url.URL
 	email        string
 	token        string
-	secrets      []string // masked in the error bodies it returns
 	userAgent    string
 	maxBodyBytes int64
 	now          func() time.Time
@@ -41,8 +40,7 @@ func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string
 		maxBodyBytes = DefaultMaxBodyBytes
 	}
 	return &Client{
-		http: httpClient, base: base, email: email, token: token, secrets: apierror.Secrets(email, token),
-		userAgent:    userAgent,
+		http: httpClient, base: base, email: email, token: token, userAgent: userAgent,
 		maxBodyBytes: maxBodyBytes, now: time.Now,
 	}, nil
 }
@@ -75,7 +73,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, cursor string, pool *pages.
 		reason, _ := io.ReadAll(io.LimitReader(resp.Body, apierror.MaxReasonBytes))
 		return nil, &apierror.StatusError{
 			StatusCode: resp.StatusCode,
-			Reason:     apierror.Mask(apierror.ReasonOf(reason), append(apierror.SentSecrets(resp.Request), c.secrets...)),
+			Reason:     apierror.Mask(apierror.ReasonOf(reason), apierror.Secrets(resp.Request, c.token)),
 			RetryAfter: apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
 		}
 	}

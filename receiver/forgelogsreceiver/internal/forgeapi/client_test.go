@@ -206,7 +206,7 @@ func TestFetchMasksCredentialsEchoedInARefusal(t *testing.T) {
 	_, err := c.Fetch(context.Background(), someQuery, "", testPool)
 	se, ok := apierror.AsStatusError(err)
 	require.True(t, ok, "%v", err)
-	assert.Equal(t, "no such user bot@example.com with token [masked]; you sent [masked]", se.Reason)
+	assert.Equal(t, "no such user bot@example.com with token [masked]; you sent Basic [masked]", se.Reason)
 	assert.NotContains(t, err.Error(), "tok3n")
 }
 
@@ -231,5 +231,5 @@ func TestFetchMasksAnAuthenticatorsCredentialsEchoedInARefusal(t *testing.T) {
 	_, err = c.Fetch(context.Background(), someQuery, "", testPool)
 	se, ok := apierror.AsStatusError(err)
 	require.True(t, ok, "%v", err)
-	assert.Equal(t, "you sent [masked]", se.Reason)
+	assert.Equal(t, "you sent Bearer [masked]", se.Reason)
 }

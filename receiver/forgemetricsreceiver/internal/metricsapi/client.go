@@ -34,7 +34,6 @@ type Client struct {
 	email        string
 	token        string
 	userAgent    string
-	secrets      []string // masked in the error bodies it returns
 	maxBodyBytes int64
 	now          func() time.Time
 }
@@ -57,7 +56,6 @@ func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string
 	}
 	return &Client{
 		http: httpClient, url: base.String(), email: email, token: token, userAgent: userAgent,
-		secrets:      apierror.Secrets(email, token),
 		maxBodyBytes: maxBodyBytes, now: time.Now,
 	}, nil
 }
@@ -98,7 +96,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 		err = fmt.Errorf("%w of %d bytes", apierror.ErrBodyTooLarge, c.maxBodyBytes)
 	}
 	retryAfter := apierror.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-	secrets := append(apierror.SentSecrets(resp.Request), c.secrets...)
+	secrets := apierror.Secrets(resp.Request, c.token)
 	switch {
 	case resp.StatusCode != http.StatusOK:
 		// The status is what counts, even when its body could not be read.

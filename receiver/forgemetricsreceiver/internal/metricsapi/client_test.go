@@ -494,7 +494,7 @@ func TestFetchMasksCredentialsEchoedInARefusal(t *testing.T) {
 			se, ok := apierror.AsStatusError(err)
 			require.True(t, ok, "%v", err)
 			assert.Equal(t, http.StatusUnauthorized, se.StatusCode)
-			assert.Equal(t, "token [masked], header [masked]", se.Reason)
+			assert.Equal(t, "token [masked], header Basic [masked]", se.Reason)
 		})
 	}
 }
