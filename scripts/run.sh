@@ -9,7 +9,8 @@ if [[ -z "${FORGE_ENDPOINT:-}" ]]; then
   ./bin/forgeapi-sim -addr 127.0.0.1:8089 &
   sim=$!
   trap 'kill $sim 2>/dev/null || true' EXIT
-  # Records show up in about a minute: the receiver keeps its windows one `delay` behind now.
+  # Records show up within seconds: the config's initial_lookback starts both receivers ten and
+  # thirty minutes back, so there is a backlog to read at once.
   echo "Simulator started; the collector prints Forge records below (debug exporter)."
 fi
 ./bin/otelcol-forge --config otelcol-config.yaml
