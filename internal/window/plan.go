@@ -24,9 +24,15 @@ type Plan struct {
 	RetentionMargin time.Duration
 }
 
-// First is where a stream without checkpoint starts.
+// First is where a stream without checkpoint starts: now - InitialLookback, but never before
+// Oldest. A lookback of the whole retention is what the user asked to read, not data lost, so
+// starting inside the margin is no skipped span.
 func (p Plan) First(now time.Time) time.Time {
-	return now.Add(-p.InitialLookback).Truncate(p.Align)
+	start, oldest := now.Add(-p.InitialLookback).Truncate(p.Align), p.Oldest(now)
+	if start.Before(oldest) {
+		return oldest
+	}
+	return start
 }
 
 // Oldest is the oldest start the API accepts now, with the margin.

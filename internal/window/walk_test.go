@@ -75,6 +75,23 @@ func TestWalkKeepsItsFirstStartAcrossARestart(t *testing.T) {
 	assert.Equal(t, []time.Time{first, first}, starts)
 }
 
+// A stream without checkpoint whose initial_lookback is the whole 14 days starts at the oldest
+// start the API accepts, and counts nothing as skipped: the user asked for that data, none of it
+// was lost. (A skipped span fires an alert.)
+func TestWalkStartsAFullLookbackInsideTheLimitWithoutASkip(t *testing.T) {
+	clock := clocktest.NewFake(now)
+	w, obs := newWalk(clock, checkpoint.NewMemoryStore())
+	w.Plan.InitialLookback = retention
+	var starts []time.Time
+	runUntil(w, clock, now.Add(time.Second), func(_ context.Context, state checkpoint.State) (checkpoint.State, error) {
+		starts = append(starts, state.WindowStart)
+		return checkpoint.State{WindowStart: state.WindowEnd}, nil
+	})
+	require.NotEmpty(t, starts)
+	assert.Equal(t, time.Date(2026, 11, 10, 12, 11, 0, 0, time.UTC), starts[0], "now - 14d + 10m, up to the minute")
+	assert.Empty(t, obs.skipped)
+}
+
 // A 400 taken for expiry moves a stream one window inside the limit, never backwards: from a
 // position already past that point it stays, and delivers nothing twice.
 func TestWalkNeverMovesBackwardsOnExpiry(t *testing.T) {
