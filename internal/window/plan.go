@@ -24,11 +24,15 @@ type Plan struct {
 	RetentionMargin time.Duration
 }
 
+// firstSlack keeps a first start clamped to Oldest from falling behind Oldest again while the
+// stream saves it and begins: that would count a few milliseconds as a skipped span.
+const firstSlack = time.Minute
+
 // First is where a stream without checkpoint starts: now - InitialLookback, but never before
-// Oldest. A lookback of the whole retention is what the user asked to read, not data lost, so
-// starting inside the margin is no skipped span.
+// Oldest (plus firstSlack). A lookback of the whole retention is what the user asked to read, not
+// data lost, so starting inside the margin is no skipped span.
 func (p Plan) First(now time.Time) time.Time {
-	start, oldest := now.Add(-p.InitialLookback).Truncate(p.Align), p.Oldest(now)
+	start, oldest := now.Add(-p.InitialLookback).Truncate(p.Align), p.Oldest(now).Add(firstSlack)
 	if start.Before(oldest) {
 		return oldest
 	}

@@ -54,7 +54,7 @@ func TestPlanFirstOldestAndExpiry(t *testing.T) {
 	assert.Equal(t, at("2026-11-24T11:00:00Z"), metricsPlan.First(now), "whole minutes")
 	full := logsPlan
 	full.InitialLookback = 14 * 24 * time.Hour
-	assert.Equal(t, at("2026-11-10T12:10:30.5Z"), full.First(now), "a 14-day lookback starts at Oldest")
+	assert.Equal(t, at("2026-11-10T12:11:30.5Z"), full.First(now), "a 14-day lookback starts a minute after Oldest")
 	assert.Equal(t, at("2026-11-10T12:10:30.5Z"), logsPlan.Oldest(now))
 	assert.Equal(t, at("2026-11-10T12:11:00Z"), metricsPlan.Oldest(now), "rounded up, inside the limit")
 	assert.Equal(t, at("2026-11-10T13:00:30.5Z"), logsPlan.AfterExpiry(now))

@@ -88,7 +88,7 @@ func TestWalkStartsAFullLookbackInsideTheLimitWithoutASkip(t *testing.T) {
 		return checkpoint.State{WindowStart: state.WindowEnd}, nil
 	})
 	require.NotEmpty(t, starts)
-	assert.Equal(t, time.Date(2026, 11, 10, 12, 11, 0, 0, time.UTC), starts[0], "now - 14d + 10m, up to the minute")
+	assert.Equal(t, time.Date(2026, 11, 10, 12, 12, 0, 0, time.UTC), starts[0], "now - 14d + 10m up to the minute, plus a minute")
 	assert.Empty(t, obs.skipped)
 }
 
