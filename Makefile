@@ -3,7 +3,8 @@ SHELL        := /bin/bash
 GO           ?= go
 OCB_VERSION  := v0.165.0
 PROM_VERSION := v0.316.0
-HELM_VERSION := v3.22.0
+HELM_VERSION := v3.21.4
+GOLANGCI_VERSION := v2.15.0
 CHART_VERSION := 0.170.0
 # Tools are installed for the host's platform, under versioned names so that a version bump installs anew.
 LOCALBIN     := $(CURDIR)/.tools
@@ -11,6 +12,7 @@ OCB          := $(LOCALBIN)/ocb-$(OCB_VERSION)
 PROMETHEUS   := $(LOCALBIN)/prometheus-$(PROM_VERSION)
 PROMTOOL     := $(LOCALBIN)/promtool-$(PROM_VERSION)
 HELM         := $(LOCALBIN)/helm-$(HELM_VERSION)
+GOLANGCI     := $(LOCALBIN)/golangci-lint-$(GOLANGCI_VERSION)
 # The upstream chart: the copy beside the repository where there is one, else pulled into .tools/.
 SHARED_CHART := $(abspath ../shared/charts/opentelemetry-collector)
 PULLED_CHART := $(LOCALBIN)/charts/opentelemetry-collector-$(CHART_VERSION)
@@ -21,9 +23,13 @@ MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
 METRICS      := receiver/forgemetricsreceiver
 
-.PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e bench-scale fuzz mutate clean
+.PHONY: all help build sim run test unit e2e ops-check deploy-check generate generate-check lint bench bench-e2e bench-scale fuzz mutate clean
 
 all: build
+
+## help: this list of targets
+help:
+	@awk '/^## /{sub(/^## /, ""); if (split($$0, p, ": ") > 1) { printf "  %-14s %s\n", p[1], substr($$0, length(p[1]) + 3) } else { printf "  %-14s %s\n", "", $$0 } }' $(MAKEFILE_LIST)
 
 # go-install installs package $(2) at version $(3) as $(1).
 define go-install
@@ -43,6 +49,9 @@ $(PROMTOOL):
 
 $(HELM):
 	$(call go-install,$@,helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
+$(GOLANGCI):
+	$(call go-install,$@,github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_VERSION))
 
 $(PULLED_CHART)/Chart.yaml: | $(HELM)
 	rm -rf $(PULLED_CHART) $(LOCALBIN)/charts/pull
@@ -68,10 +77,11 @@ run: build sim
 ## test: unit tests with the race detector, then the end-to-end tests against the built collector
 test: unit e2e
 
-# Shuffled, so that no test depends on another's leftovers.
+## unit: the unit tests, with the race detector, shuffled so that no test depends on another's leftovers
 unit:
 	$(GO) test -race -count=1 -shuffle=on ./...
 
+## e2e: the end-to-end tests against the built collector
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout 20m ./test/e2e/...
 
@@ -97,14 +107,20 @@ generate:
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1 -update
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
 
-lint:
+## generate-check: fail when `make generate` changes a committed file (generated code out of date)
+generate-check: generate
+	@test -z "$$(git status --porcelain)" || (git status --short; echo 'make generate changed the files above: commit what it generates'; exit 1)
+
+## lint: go mod tidy, go vet, gofmt and golangci-lint (.golangci.yaml says which linters and why)
+lint: $(GOLANGCI)
 	$(GO) mod tidy -diff
 	cd internal/tools && $(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) vet -tags e2e,ops,helm ./test/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GOLANGCI) run --build-tags e2e,ops,helm ./...
 
-## fuzz: run each fuzz target briefly (FUZZTIME each). Counts, not durations: a duration races the
+## fuzz: run each fuzz target for FUZZTIME inputs (20000x). Counts, not durations: a duration races the
 ## fuzzing coordinator's own deadline and can fail with "context deadline exceeded" on a busy machine.
 FUZZTIME ?= 20000x
 fuzz:
@@ -124,7 +140,8 @@ bench:
 	./scripts/bench.sh
 
 ## bench-e2e: CPU and peak RSS per million records, forgelogs receiver against cron job + sidecar
-bench-e2e: build
+bench-## e2e: the end-to-end tests against the built collector
+e2e: build
 	$(GO) run ./test/benche2e -collector $(DIST)
 
 ## bench-scale: one collector polling 1 to 1,000 streams at the real budget, then the lag of live apps
@@ -135,5 +152,6 @@ bench-scale: build
 	$(GO) run ./test/benche2e -mode scale -collector $(DIST) $(SCALE_FLAGS)
 	$(GO) run ./test/benche2e -mode fairness -collector $(DIST) $(SCALE_FLAGS)
 
+## clean: remove what the build and make run leave behind
 clean:
 	rm -rf bin build var

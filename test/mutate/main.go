@@ -189,7 +189,7 @@ func (r *runner) mutate(m mutation) (res result) {
 	start := time.Now()
 	res = result{mutation: m, runs: r.runs}
 	defer func() { res.elapsed = time.Since(start) }()
-	src, err := m.mutant(r.root)
+	file, src, err := m.mutant(r.root)
 	if err != nil {
 		res.verdict, res.detail = stale, err.Error()
 		return res
@@ -200,8 +200,8 @@ func (r *runner) mutate(m mutation) (res result) {
 		res.verdict, res.detail = broken, err.Error()
 		return res
 	}
-	original := filepath.Join(r.root, filepath.FromSlash(m.file))
-	mutant := filepath.Join(dir, filepath.Base(m.file))
+	original := filepath.Join(r.root, filepath.FromSlash(file))
+	mutant := filepath.Join(dir, filepath.Base(file))
 	overlay := filepath.Join(dir, "overlay.json")
 	data, _ := json.Marshal(map[string]map[string]string{"Replace": {original: mutant}})
 	if err := errors.Join(os.WriteFile(mutant, []byte(src), 0o644), os.WriteFile(overlay, data, 0o644)); err != nil {
@@ -210,7 +210,7 @@ func (r *runner) mutate(m mutation) (res result) {
 	}
 	pkgs := r.pkgs.affectedBy(filepath.Dir(original))
 	if len(pkgs) == 0 {
-		res.verdict, res.detail = broken, "no package with tests depends on "+m.file
+		res.verdict, res.detail = broken, "no package with tests depends on "+file
 		return res
 	}
 	for range r.runs {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,8 @@ type mutation struct {
 	name string
 	// promise is what the edit breaks, in the words of SPEC.md.
 	promise string
-	// file is relative to the module root.
+	// file is where the edits were last seen, relative to the module root. It is a hint: when
+	// code moves, the mutation follows its text (see locate).
 	file  string
 	edits []edit
 }
@@ -38,13 +40,62 @@ func (m mutation) apply(src string) (string, error) {
 	return src, nil
 }
 
-// mutant reads the mutation's file under root and returns it mutated.
-func (m mutation) mutant(root string) (string, error) {
-	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m.file)))
+// searched are the folders, relative to the module root, whose code mutations edit.
+var searched = []string{"receiver", "internal"}
+
+// mutant finds the file the mutation edits under root and returns its path (relative to root)
+// and its mutated source.
+func (m mutation) mutant(root string) (file, src string, err error) {
+	file, err = m.locate(root)
 	if err != nil {
-		return "", fmt.Errorf("mutation %s: %w", m.name, err)
+		return "", "", err
 	}
-	return m.apply(string(src))
+	original, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+	if err != nil {
+		return "", "", fmt.Errorf("mutation %s: %w", m.name, err)
+	}
+	src, err = m.apply(string(original))
+	return file, src, err
+}
+
+// locate returns the file that holds the mutation's first edit exactly once: m.file when it
+// still does, else the one non-test Go file under the searched folders that does. The catalogue
+// is anchored on the code's text, not its place, so that moving code to another file or package
+// does not make a mutation stale; text that is gone or no longer unique still does.
+func (m mutation) locate(root string) (string, error) {
+	anchor := m.edits[0].old
+	if src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(m.file))); err == nil && strings.Count(string(src), anchor) == 1 {
+		return m.file, nil
+	}
+	var found []string
+	occurrences := 0
+	for _, dir := range searched {
+		if _, err := os.Stat(filepath.Join(root, dir)); err != nil {
+			continue
+		}
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if n := strings.Count(string(src), anchor); n > 0 {
+				rel, _ := filepath.Rel(root, path)
+				found, occurrences = append(found, filepath.ToSlash(rel)), occurrences+n
+			}
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("mutation %s: %w", m.name, err)
+		}
+	}
+	if len(found) != 1 || occurrences != 1 {
+		return "", fmt.Errorf("mutation %s: edit 1: %q occurs %d times in %d files under %s (last seen in %s), want once; update test/mutate/mutations.go",
+			m.name, anchor, occurrences, len(found), strings.Join(searched, ", "), m.file)
+	}
+	return found[0], nil
 }
 
 // diff shows the edits, for -list -v.

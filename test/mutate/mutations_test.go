@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The catalogue follows the code: when a change moves a line a mutation edits, this test fails
-// in `make test`, long before anyone runs `make mutate` and finds the mutation stale.
+// The catalogue follows the code: moving a line to another file or package is fine (the mutation
+// finds its text), but when a change rewrites or duplicates a line a mutation edits, this test
+// fails in `make test`, long before anyone runs `make mutate` and finds the mutation stale.
 func TestEveryMutationAppliesToTheCode(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
@@ -27,12 +28,15 @@ func TestEveryMutationAppliesToTheCode(t *testing.T) {
 			assert.NotEmpty(t, m.promise)
 			require.NotEmpty(t, m.edits)
 
-			original, err := os.ReadFile(filepath.Join(root, m.file))
+			file, src, err := m.mutant(root)
 			require.NoError(t, err)
-			src, err := m.mutant(root)
+			if file != m.file {
+				t.Logf("found in %s, not %s: the code moved, and the mutation followed it", file, m.file)
+			}
+			original, err := os.ReadFile(filepath.Join(root, file))
 			require.NoError(t, err)
 			assert.NotEqual(t, string(original), src)
-			_, err = parser.ParseFile(token.NewFileSet(), m.file, src, parser.SkipObjectResolution)
+			_, err = parser.ParseFile(token.NewFileSet(), file, src, parser.SkipObjectResolution)
 			assert.NoError(t, err, "the mutant is Go")
 		})
 	}
@@ -47,6 +51,29 @@ func TestApplyRefusesAnEditThatIsNotFoundExactlyOnce(t *testing.T) {
 	got, err := m.apply("one x")
 	require.NoError(t, err)
 	assert.Equal(t, "one y", got)
+}
+
+// Moving code to another file or package keeps a mutation alive; text that is gone or appears
+// twice makes it stale.
+func TestLocateFollowsTheTextWhenCodeMoves(t *testing.T) {
+	root := t.TempDir()
+	write := func(path, src string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, path), []byte(src), 0o644))
+	}
+	write("internal/a/a.go", "package a\n")
+	write("internal/b/b.go", "package b\nfunc f() int { return 1 }\n")
+	write("internal/b/b_test.go", "package b\n// return 1 in a test is never mutated\n")
+	m := replace("m", "p", "internal/a/a.go", "return 1", "return 2")
+
+	file, src, err := m.mutant(root)
+	require.NoError(t, err)
+	assert.Equal(t, "internal/b/b.go", file)
+	assert.Equal(t, "package b\nfunc f() int { return 2 }\n", src)
+
+	write("receiver/c/c.go", "package c\nfunc g() int { return 1 }\n")
+	_, _, err = m.mutant(root)
+	assert.ErrorContains(t, err, "occurs 2 times in 2 files")
 }
 
 func TestVariantOf(t *testing.T) {
