@@ -571,7 +571,10 @@ func TestMetricsFaults(t *testing.T) {
 		req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{}`))
 		require.NoError(t, err)
 		req.SetBasicAuth("u@example.com", "tok")
-		_, err = srv.Client().Do(req)
+		resp, err := srv.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
 		assert.Error(t, err)
 	})
 }

@@ -8,6 +8,7 @@ package forgesim // import "github.com/forgelogs/otelcol-forge/internal/forgesim
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -349,7 +350,7 @@ func parseQuery(r *http.Request, now time.Time) (query, error) {
 	case q.end.Before(q.start):
 		return q, fmt.Errorf("endDate must not be before startDate")
 	case q.end.Sub(q.start) > maxWindow:
-		return q, fmt.Errorf("The maximum time difference allowed between startDate and endDate is 1 hour")
+		return q, errors.New("The maximum time difference allowed between startDate and endDate is 1 hour") //nolint:staticcheck // the API's own words
 	case q.start.Before(now.Add(-retention)):
 		return q, fmt.Errorf("startDate must be within the last 14 days")
 	}

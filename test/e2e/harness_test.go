@@ -152,7 +152,7 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-c.done
+			<-c.done //nolint:errcheck // killed: its exit status says nothing
 		}
 		if t.Failed() {
 			t.Logf("collector output:\n%s", c.output.String())
@@ -177,7 +177,7 @@ func (c *collector) stop(t *testing.T) {
 func (c *collector) kill(t *testing.T) {
 	t.Helper()
 	require.NoError(t, c.cmd.Process.Kill())
-	<-c.done
+	<-c.done //nolint:errcheck // killed: its exit status says nothing
 }
 
 func (c *collector) running() bool {

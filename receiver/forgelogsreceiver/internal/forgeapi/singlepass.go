@@ -91,7 +91,7 @@ func (d *Decoder) singlePass(s *scanner) (f recordFields, fast bool, err error) 
 		var decoded bool
 		switch {
 		case !fast || member == memberOther:
-			v, err = s.value()
+			_, err = s.value()
 		case member == memberTime:
 			f.timestamp, err = s.value()
 		case member == memberSeverityNumber:
@@ -111,10 +111,10 @@ func (d *Decoder) singlePass(s *scanner) (f recordFields, fast bool, err error) 
 			decoded, err = d.fastKeyValues(s, lr.Attributes(), &d.lastAttributes)
 			fast = fast && decoded
 		case kind == 'n': // null leaves a known member absent, as encoding/json does for these
-			v, err = s.value()
+			_, err = s.value()
 		default: // a type encoding/json would refuse: the exact path sorts it out
 			fast = false
-			v, err = s.value()
+			_, err = s.value()
 		}
 		if err != nil {
 			return f, false, err
