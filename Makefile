@@ -82,6 +82,7 @@ unit:
 	$(GO) test -race -count=1 -shuffle=on ./...
 
 ## e2e: the end-to-end tests against the built collector
+## e2e: the end-to-end tests against the built collector
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout 20m ./test/e2e/...
 
@@ -140,8 +141,7 @@ bench:
 	./scripts/bench.sh
 
 ## bench-e2e: CPU and peak RSS per million records, forgelogs receiver against cron job + sidecar
-bench-## e2e: the end-to-end tests against the built collector
-e2e: build
+bench-e2e: build
 	$(GO) run ./test/benche2e -collector $(DIST)
 
 ## bench-scale: one collector polling 1 to 1,000 streams at the real budget, then the lag of live apps
