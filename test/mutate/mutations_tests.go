@@ -1,0 +1,104 @@
+package main
+
+// Files the mutations of this file edit, beyond those of mutations.go.
+const (
+	numbersGo    = "receiver/forgelogsreceiver/internal/forgeapi/numbers.go"
+	unescapeGo   = "receiver/forgelogsreceiver/internal/forgeapi/unescape.go"
+	valuesGo     = "receiver/forgelogsreceiver/internal/forgeapi/values.go"
+	singlePassGo = "receiver/forgelogsreceiver/internal/forgeapi/singlepass.go"
+	strcacheGo   = "receiver/forgelogsreceiver/internal/forgeapi/strcache.go"
+	scanGo       = "receiver/forgelogsreceiver/internal/forgeapi/scan.go"
+
+	metricsStream = "receiver/forgemetricsreceiver/stream.go"
+	metricsAnswer = "receiver/forgemetricsreceiver/internal/metricsapi/answer.go"
+	metricsDecode = "receiver/forgemetricsreceiver/internal/metricsapi/decode.go"
+)
+
+// Mutations of the behaviours that only hand-written tests pin down: the log decoder's number and
+// escape helpers (which the reference decoder of the differential test shares), the metrics
+// receiver's pipeline, budget and checkpoint rules, and the shared layer's edge cases.
+func init() {
+	mutations = append(mutations,
+		// SPEC 5: the record's values as OTLP/JSON writes them.
+		replace("int-of-19-digits-overflows",
+			"an intValue past int64 makes the record undecodable, never a wrapped number (5)", numbersGo,
+			"if len(b) == 0 || len(b) > 18 {",
+			"if len(b) == 0 || len(b) > 19 {"),
+		replace("quoted-negative-int-refused",
+			"a negative intValue written as a string, as OTLP/JSON writes it, is decoded (5)", numbersGo,
+			"n, err := strconv.ParseInt(string(unquote(raw)), 10, 64)",
+			"n, err := strconv.ParseInt(string(raw), 10, 64)"),
+		replace("minus-infinity-positive",
+			"a doubleValue of \"-Infinity\" is minus infinity (5)", numbersGo,
+			"return math.Inf(-1), nil",
+			"return math.Inf(1), nil"),
+		replace("upper-case-hex-misread",
+			"a \\u escape with upper-case hex digits A-F is decoded (5)", unescapeGo,
+			"c = c - 'A' + 10",
+			"c = c - 'a' + 10"),
+		replace("surrogate-pair-overread",
+			"a \\u surrogate pair is one character (5)", unescapeGo,
+			"i += 6",
+			"i += 5"),
+		replace("escaped-solidus-refused",
+			"an escaped solidus (site\\/id) is a valid string (5)", scanGo,
+			"case '\"', '\\\\', '/', 'b', 'f', 'n', 'r', 't':",
+			"case '\"', '\\\\', 'b', 'f', 'n', 'r', 't':"),
+		replace("escaped-key-kept-raw",
+			"an attribute key with escapes is decoded, not kept as written (5)", strcacheGo,
+			"if !sp.plain {\n\t\treturn stringAt(s, sp)\n\t}\n",
+			""),
+		replace("single-pass-false-is-true",
+			"a boolValue of false is false (5)", singlePassGo,
+			"dest.SetBool(kind == 't')",
+			"dest.SetBool(kind != 'n')"),
+		replace("exact-path-false-refused",
+			"a boolValue of false is a bool on the exact path too (5)", valuesGo,
+			"if kind == 'f' {\n\t\t\t\tkind = 't'\n\t\t\t}",
+			"if kind == 'n' {\n\t\t\t\tkind = 't'\n\t\t\t}"),
+		replace("repeated-attributes-merged",
+			"a repeated attributes member replaces the earlier one, as encoding/json does (5)", singlePassGo,
+			"if member == memberOdd || seen&member != 0 && member != memberOther {",
+			"if member == memberOdd {"),
+
+		// SPEC 4, Pipeline errors and Checkpoint, for the metrics receiver.
+		replace("metrics-pipeline-error-ignored",
+			"a retryable pipeline error retries the window; nothing is committed before acceptance (4 Pipeline errors)", metricsStream,
+			"\t\t\treturn s.consume(ctx, metrics)\n",
+			"\t\t\t_ = s.consume(ctx, metrics)\n\t\t\treturn nil\n"),
+		replace("metrics-committed-when-stopped-while-refused",
+			"a stop while the exporter refuses commits nothing (4 Checkpoint, Shutdown)", metricsStream,
+			"\t\tif err != nil {\n\t\t\treturn state, err\n\t\t}\n\t\tif dropped != nil {",
+			"\t\t_ = err\n\t\tif dropped != nil {"),
+		replace("metrics-retry-hands-over-changed-points",
+			"a retried window is handed its points as fetched, not as a processor left them (4 Pipeline errors)", metricsStream,
+			"\t\t\t\tmetrics, _, _ = metricsapi.Decode(answer, w)\n",
+			""),
+		// SPEC 4 Rate limit and 9: the metrics budget is the account's; SPEC 4 Checkpoint: the app's.
+		replace("authenticator-budget-per-app",
+			"with an authenticator, one budget for the receiver's apps, never one per app (4 Rate limit, 9)", metricsReceiver,
+			"\tfor _, app := range r.cfg.streams() {\n",
+			"\tfor _, app := range r.cfg.streams() {\n\t\taccount := account\n\t\tif r.cfg.Email == \"\" {\n\t\t\taccount = r.rt.Budget(r.cfg.RequestsPerMinute)\n\t\t}\n"),
+		replace("account-budget-case-sensitive",
+			"an email in other letter case is the same account, with one budget (4 Rate limit, 9)", metricsReceiver,
+			"strings.ToLower(email)",
+			"email"),
+		replace("metrics-checkpoint-keyed-by-id-as-written",
+			"an app's checkpoint is the same whether its id is written bare or as its ARI (4 Checkpoint)", metricsReceiver,
+			"key := \"metrics/\" + appID",
+			"key := \"metrics/\" + app.AppID"),
+		// SPEC 4 API errors and 6: the metrics API's answers.
+		replace("identifier-only-query-error-malformed",
+			"a QueryError carrying only its identifier is a refusal, not a malformed answer (4 API errors)", metricsAnswer,
+			"union.Message != nil || union.Extensions != nil || union.Identifier != nil",
+			"union.Message != nil || union.Extensions != nil"),
+		replace("sum-always-monotonic",
+			"a non-monotonic sum stays non-monotonic (6)", metricsDecode,
+			"s.SetIsMonotonic(k.monotonic)",
+			"s.SetIsMonotonic(true)"),
+		replace("monotonicity-not-in-the-metric-key",
+			"a monotonic and a non-monotonic sum of one name stay two metrics (6)", metricsDecode,
+			"k.temporality, k.monotonic = m.Sum().AggregationTemporality(), m.Sum().IsMonotonic()",
+			"k.temporality = m.Sum().AggregationTemporality()"),
+	)
+}
