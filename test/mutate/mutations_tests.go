@@ -12,6 +12,8 @@ const (
 	metricsStream = "receiver/forgemetricsreceiver/stream.go"
 	metricsAnswer = "receiver/forgemetricsreceiver/internal/metricsapi/answer.go"
 	metricsDecode = "receiver/forgemetricsreceiver/internal/metricsapi/decode.go"
+
+	sharedBudgetGo = "internal/budget/shared.go"
 )
 
 // Mutations of the behaviours that only hand-written tests pin down: the log decoder's number and
@@ -100,5 +102,25 @@ func init() {
 			"a monotonic and a non-monotonic sum of one name stay two metrics (6)", metricsDecode,
 			"k.temporality, k.monotonic = m.Sum().AggregationTemporality(), m.Sum().IsMonotonic()",
 			"k.temporality = m.Sum().AggregationTemporality()"),
+
+		// SPEC 4 API errors: a 404 is a refusal, retried until it recovers.
+		mutation{
+			name:    "404-ends-the-call",
+			promise: "a 404 is retried slowly and recovers, never taken for the end of the data (4 API errors)",
+			file:    call,
+			edits: []edit{{
+				"\t\tif err == nil {\n\t\t\tc.moved = false",
+				"\t\tif se, ok := apierror.AsStatusError(err); ok && se.StatusCode == 404 {\n\t\t\terr = nil\n\t\t}\n\t\tif err == nil {\n\t\t\tc.moved = false",
+			}},
+		},
+		// SPEC 4 Rate limit: the budget's edge cases.
+		replace("lowered-rate-keeps-the-long-log",
+			"a shared budget lowered while in use holds the new rate at once (4 Rate limit, 9)", sharedBudgetGo,
+			"\tfor len(b.granted) > perMinute {\n\t\tb.foldOldestLocked()\n\t}\n",
+			""),
+		replace("late-answer-of-an-old-request-ignored",
+			"a request answered more than a minute late counts from its answer, even out of the log (4 Rate limit)", budgetGo,
+			"\t\tb.older = latest(b.older, now)\n\t\tb.olderInFlight--\n",
+			"\t\tb.olderInFlight--\n"),
 	)
 }
