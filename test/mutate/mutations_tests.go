@@ -14,6 +14,7 @@ const (
 	metricsDecode = "receiver/forgemetricsreceiver/internal/metricsapi/decode.go"
 
 	sharedBudgetGo = "internal/budget/shared.go"
+	logsConfig     = "receiver/forgelogsreceiver/config.go"
 )
 
 // Mutations of the behaviours that only hand-written tests pin down: the log decoder's number and
@@ -122,5 +123,39 @@ func init() {
 			"a request answered more than a minute late counts from its answer, even out of the log (4 Rate limit)", budgetGo,
 			"\t\tb.older = latest(b.older, now)\n\t\tb.olderInFlight--\n",
 			"\t\tb.olderInFlight--\n"),
+
+		// The token never in a log: also where the excerpt's read limit cuts it.
+		replace("cut-token-masked-only-to-its-raw-length",
+			"a token cut by the excerpt's read limit is masked in every form the answer spelled it (STYLE, 3)", apierrGo,
+			"for n := min(len(form)-1, len(reason)); n >= minMaskedPrefix; n-- {",
+			"for n := min(len(secret)-1, len(reason)); n >= minMaskedPrefix; n-- {"),
+		replace("cut-token-prefix-off-by-one",
+			"a token cut by the excerpt's read limit is masked from minMaskedPrefix characters on (STYLE, 3)", apierrGo,
+			"for n := min(len(form)-1, len(reason)); n >= minMaskedPrefix; n-- {",
+			"for n := min(len(form)-1, len(reason)); n > minMaskedPrefix; n-- {"),
+		// SPEC 7: the lag of a stream resumed from storage, before its first commit.
+		replace("resumed-lag-unreported-until-a-commit",
+			"checkpoint lag of a stream resumed from storage and refused from its first request (7)", walk,
+			"\t\treturn\n\t}\n\tw.committed = state.WindowStart\n",
+			"\t\treturn\n\t}\n"),
+		// SPEC 3: levels as the API takes them.
+		replace("lower-case-level-accepted",
+			"a level in lower case is refused, naming the key (3)", logsConfig,
+			"if !validLevels[level] {",
+			"if !validLevels[strings.ToUpper(level)] {"),
+		// SPEC 4 Checkpoint: an empty stored value is no "no checkpoint".
+		replace("empty-checkpoint-is-not-found",
+			"an empty stored checkpoint stops the stream, never restarts it at initial_lookback (4 Checkpoint)", ckptGo,
+			"if data == nil {",
+			"if len(data) == 0 {"),
+		// SPEC 7: api_requests counts what reached the API.
+		replace("unsent-request-counted",
+			"api_requests never counts a request that was not written (7)", call,
+			"\tif written == 0 {\n\t\treturn\n\t}\n",
+			""),
+		replace("cancelled-budget-wait-counted",
+			"api_requests never counts an attempt whose budget wait was cancelled (7)", call,
+			"\tif err := c.Budget.Turn(ctx); err != nil {\n",
+			"\tif err := c.Budget.Turn(ctx); err != nil {\n\t\tc.count(ctx, 1, err)\n"),
 	)
 }
