@@ -12,8 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configauth"
-	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
@@ -65,7 +64,8 @@ func TestReceiverWithAnAuthenticatorHasOneBudgetForItsApps(t *testing.T) {
 	cfg := testConfig(srv.URL)
 	cfg.Email, cfg.APIToken = "", ""
 	authID := component.MustNewID("basicauth")
-	cfg.Auth = configoptional.Some(configauth.Config{AuthenticatorID: authID})
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{"auth": map[string]any{"authenticator": authID.String()}}).Unmarshal(cfg))
+	require.True(t, cfg.Auth.HasValue())
 	cfg.InitialLookback = 6 * time.Hour // 24 windows behind each app: more than 10 minutes of budget
 	cfg.Metrics = []string{"FORGE_BACKEND_INVOCATION_COUNT"}
 	host := extensionsHost{authID: basicAuthenticator{email: testEmail, token: testToken}}
