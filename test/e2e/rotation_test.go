@@ -126,7 +126,7 @@ func TestRotatedCredentialsAreTakenWithoutARestart(t *testing.T) {
 
 	out := c.output.String()
 	require.Contains(t, out, "API refused the request", "the refusal was logged")
-	for _, secret := range []string{simToken, rotatedToken, basicCredentials("sim@example.com", simToken), basicCredentials("sim@example.com", rotatedToken)} {
-		require.False(t, strings.Contains(out, secret), "the collector's output holds credentials")
+	for _, credential := range []string{simToken, rotatedToken, basicCredentials("sim@example.com", simToken), basicCredentials("sim@example.com", rotatedToken)} {
+		require.False(t, strings.Contains(out, credential), "the collector's output holds credentials")
 	}
 }
