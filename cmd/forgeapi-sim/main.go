@@ -63,6 +63,7 @@ func main() {
 		_ = srv.Shutdown(shutdownCtx)
 	}()
 	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
+	log.Printf("Rotate a token while it runs: curl -d email=%s -d token=NEW http://%s/_sim/token (the old one is refused from then on)", cfg.Email, *addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}

@@ -201,13 +201,14 @@ func headerValues(values []string) []string {
 	return out
 }
 
-// selectMetrics returns the definitions named by enums, in answer order; none names them all.
+// selectMetrics returns the definitions named by enums, in answer order; none names every
+// documented metric, without the custom metrics, which are served only when named.
 func selectMetrics(enums []string) []metricDef {
 	if len(enums) == 0 {
 		return metricDefs
 	}
 	var defs []metricDef
-	for _, d := range metricDefs {
+	for _, d := range append(slices.Clip(metricDefs), customMetricsDef) {
 		if slices.Contains(enums, d.enum) {
 			defs = append(defs, d)
 		}

@@ -45,13 +45,28 @@ var metricDefs = []metricDef{
 	{"CONTAINER_STATUS_RESTARTS_TOTAL", "container_status_restarts_total", "Restarts of the app's containers", "", cumulativeSum, false},
 }
 
+// CustomMetricsEnum asks for the counters an app defines itself (Forge custom metrics). The name
+// is in the API's published GraphQL schema, but how its points are named and labelled is not
+// documented: the simulator's shape (one delta sum, a customMetricName attribute per counter) is
+// an assumption, and it serves them only when a query names the enum, never in the default "all".
+const CustomMetricsEnum = "FORGE_BACKEND_CUSTOM_METRICS_COUNT"
+
+// customMetricsDef is how the simulator serves CustomMetricsEnum: one point per custom metric and
+// minute, with a customMetricName attribute.
+var customMetricsDef = metricDef{enum: CustomMetricsEnum, name: "forge_backend_custom_metrics_count", description: "Increments of the app's custom metrics", kind: deltaSum}
+
+// CustomMetricNames are the custom metrics every simulated app defines, named as the developer
+// console allows (letters, digits, dots and hyphens).
+var CustomMetricNames = []string{"issues.synced", "webhook-received"}
+
 // LatencyBounds are the explicit bounds, in milliseconds, of the simulated latency histograms.
 var LatencyBounds = []float64{50, 100, 250, 500, 1000, 2500, 5000}
 
 // restartEvery is how often a simulated container restarts, counted from the origin.
 const restartEvery = 37 * time.Minute
 
-// MetricNames returns the metric enum names the simulated API knows, in the order answers list them.
+// MetricNames returns the documented metric enum names, the selection a query without metrics asks
+// for, in the order answers list them. CustomMetricsEnum is known too, but served only when named.
 func MetricNames() []string {
 	names := make([]string, len(metricDefs))
 	for i, d := range metricDefs {
@@ -61,6 +76,9 @@ func MetricNames() []string {
 }
 
 func lookupMetric(enum string) (metricDef, bool) {
+	if enum == CustomMetricsEnum {
+		return customMetricsDef, true
+	}
 	i := slices.IndexFunc(metricDefs, func(d metricDef) bool { return d.enum == enum })
 	if i < 0 {
 		return metricDef{}, false
@@ -69,11 +87,13 @@ func lookupMetric(enum string) (metricDef, bool) {
 }
 
 // MetricPoint is one synthetic data point of the metrics API. Every point carries an
-// environmentId attribute, and the forge_backend_invocation_* points a functionKey attribute.
+// environmentId attribute, the forge_backend_invocation_* points a functionKey attribute and the
+// forge_backend_custom_metrics_count points a customMetricName attribute.
 type MetricPoint struct {
 	Metric            string // OTLP name, such as forge_backend_invocation_count
 	EnvironmentID     string
 	FunctionKey       string // empty unless the metric is per function
+	CustomMetric      string // empty unless the metric is per custom metric
 	StartTimeUnixNano int64  // zero for gauges
 	TimeUnixNano      int64
 	// Value is the value of a sum or gauge; a whole number for those sent as asInt.
@@ -85,9 +105,10 @@ type MetricPoint struct {
 	BucketCounts []uint64
 }
 
-// Key identifies p among all points of an app: metric, environment, function and time.
+// Key identifies p among all points of an app: metric, environment, function (or custom metric)
+// and time.
 func (p MetricPoint) Key() string {
-	return fmt.Sprintf("%s|%s|%s|%d", p.Metric, p.EnvironmentID, p.FunctionKey, p.TimeUnixNano)
+	return fmt.Sprintf("%s|%s|%s|%d", p.Metric, p.EnvironmentID, p.FunctionKey+p.CustomMetric, p.TimeUnixNano)
 }
 
 // mix is splitmix64's finaliser: a cheap, well-spread hash of x.
@@ -125,20 +146,30 @@ func (s *Server) metricPoints(out []MetricPoint, app, env string, d metricDef, s
 	if first.Before(origin) {
 		first = origin
 	}
-	functionKeys := []string{""}
-	if d.perFunction {
-		functionKeys = functions
+	// series are the function keys or custom metric names the metric has one point per minute for.
+	series := []string{""}
+	switch {
+	case d.perFunction:
+		series = functions
+	case d.enum == CustomMetricsEnum:
+		series = CustomMetricNames
 	}
-	for _, fn := range functionKeys {
+	for _, key := range series {
 		for m := first; !m.Add(stamp).After(end); m = m.Add(time.Minute) {
-			out = append(out, s.metricPoint(app, env, fn, d, origin, m, stamp))
+			out = append(out, s.metricPoint(app, env, key, d, origin, m, stamp))
 		}
 	}
 	return out
 }
 
-func (s *Server) metricPoint(app, env, fn string, d metricDef, origin, m time.Time, stamp time.Duration) MetricPoint {
-	p := MetricPoint{Metric: d.name, EnvironmentID: env, FunctionKey: fn, TimeUnixNano: m.Add(stamp).UnixNano()}
+func (s *Server) metricPoint(app, env, series string, d metricDef, origin, m time.Time, stamp time.Duration) MetricPoint {
+	p := MetricPoint{Metric: d.name, EnvironmentID: env, TimeUnixNano: m.Add(stamp).UnixNano()}
+	fn := ""
+	if d.enum == CustomMetricsEnum {
+		p.CustomMetric = series
+	} else {
+		p.FunctionKey, fn = series, series
+	}
 	minute := uint64(m.Unix() / 60)
 	since := m.Sub(origin)
 	switch d.kind {
@@ -172,6 +203,8 @@ func (s *Server) metricPoint(app, env, fn string, d metricDef, origin, m time.Ti
 		p.Value = (since % restartEvery).Seconds()
 	case "CONTAINER_STATUS_RESTARTS_TOTAL":
 		p.Value = float64(since / restartEvery)
+	case CustomMetricsEnum:
+		p.Value = float64(mix(seedOf(app, env, p.CustomMetric, "custom")^minute) % 20)
 	}
 	return p
 }
@@ -237,6 +270,9 @@ func (p MetricPoint) appendJSON(b []byte, kind metricKind) []byte {
 	b = appendAttr(b, "environmentId", p.EnvironmentID, false)
 	if p.FunctionKey != "" {
 		b = appendAttr(b, "functionKey", p.FunctionKey, true)
+	}
+	if p.CustomMetric != "" {
+		b = appendAttr(b, "customMetricName", p.CustomMetric, true)
 	}
 	b = append(b, ']')
 	if p.StartTimeUnixNano != 0 {

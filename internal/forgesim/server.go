@@ -118,6 +118,8 @@ type Server struct {
 	admitted map[string][]time.Time // per app, times of logs requests that counted against its limit
 	// per account, times of metrics requests that counted against its limit
 	accountAdmitted map[string][]time.Time
+	// tokens replace the configured tokens of their accounts (SetToken).
+	tokens map[string]string
 }
 
 // New returns a simulator for cfg; zero fields take DefaultConfig's values.
@@ -167,13 +169,16 @@ func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	return out
 }
 
-// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API), and
-// GET /_sim/requests with the request log.
+// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API),
+// GET /_sim/requests with the request log and POST /_sim/token, which replaces an account's token.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_sim/requests":
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s.Requests())
+		return
+	case "/_sim/token":
+		s.serveSetToken(w, r)
 		return
 	case "/graphql":
 		s.serveMetrics(w, r)
@@ -242,10 +247,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if email == s.cfg.Email && token == s.cfg.Token {
-		return true
-	}
-	want, known := s.cfg.Accounts[email]
+	want, known := s.tokenOf(email)
 	return known && token == want
 }
 

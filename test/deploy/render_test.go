@@ -45,6 +45,16 @@ type (
 						FSGroup   int `yaml:"fsGroup"`
 					} `yaml:"securityContext"`
 					Containers []container `yaml:"containers"`
+					Volumes    []struct {
+						Name   string `yaml:"name"`
+						Secret *struct {
+							SecretName string `yaml:"secretName"`
+							Items      []struct {
+								Key  string `yaml:"key"`
+								Path string `yaml:"path"`
+							} `yaml:"items"`
+						} `yaml:"secret"`
+					} `yaml:"volumes"`
 				} `yaml:"spec"`
 			} `yaml:"template"`
 		} `yaml:"spec"`
@@ -58,6 +68,7 @@ type (
 		VolumeMounts []struct {
 			Name      string `yaml:"name"`
 			MountPath string `yaml:"mountPath"`
+			SubPath   string `yaml:"subPath"`
 		} `yaml:"volumeMounts"`
 		Ports []struct {
 			Name          string `yaml:"name"`
@@ -236,6 +247,10 @@ func TestHelmRender(t *testing.T) {
 		}
 		for receiver := range forgeReceivers {
 			rcfg := cfg["receivers"].(map[string]any)[receiver].(map[string]any)
+			if _, ok := rcfg["auth"]; ok {
+				credentialsFileFromASecret(t, cfg, receiver, sts, c)
+				continue
+			}
 			for _, key := range []string{"api_token", "email"} {
 				value, _ := rcfg[key].(string)
 				ref := regexp.MustCompile(`^\$\{env:(\w+)\}$`).FindStringSubmatch(value)
@@ -376,4 +391,44 @@ func validateWithContainerEnv(t *testing.T, config string, c container) {
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	require.NoErrorf(t, err, "%s\n%s", out, config)
+}
+
+// credentialsFileFromASecret checks the file route of a receiver's credentials: its authenticator
+// is an enabled bearertokenauth that sends Basic credentials read from a file, and the file is a
+// key of a Secret volume mounted as a directory, where the kubelet rewrites it on rotation (a
+// subPath mount would never see the new token).
+func credentialsFileFromASecret(t *testing.T, cfg map[string]any, receiver string, sts statefulSet, c container) {
+	t.Helper()
+	auth, _ := cfg["receivers"].(map[string]any)[receiver].(map[string]any)["auth"].(map[string]any)
+	name, _ := auth["authenticator"].(string)
+	require.Truef(t, strings.HasPrefix(name, "bearertokenauth"), "%s authenticates with bearertokenauth, got %q", receiver, name)
+	assert.Containsf(t, cfg["service"].(map[string]any)["extensions"], name, "the authenticator of %s is enabled", receiver)
+	ext, _ := cfg["extensions"].(map[string]any)[name].(map[string]any)
+	require.NotNilf(t, ext, "the extension %s is configured", name)
+	assert.Equal(t, "Basic", ext["scheme"], "the API wants Basic auth")
+	assert.NotContains(t, ext, "token", "no token written into the values")
+	filename, _ := ext["filename"].(string)
+	require.NotEmpty(t, filename, "the credentials are read from a file")
+
+	dir, key := filepath.Dir(filename), filepath.Base(filename)
+	found := false
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != dir {
+			continue
+		}
+		assert.Emptyf(t, m.SubPath, "%s is mounted whole: a subPath mount never sees a rotated Secret", m.Name)
+		for _, v := range sts.Spec.Template.Spec.Volumes {
+			if v.Name != m.Name {
+				continue
+			}
+			require.NotNilf(t, v.Secret, "the volume %s is a Secret", v.Name)
+			paths := map[string]bool{}
+			for _, item := range v.Secret.Items {
+				paths[item.Path] = true
+			}
+			assert.Truef(t, len(v.Secret.Items) == 0 || paths[key], "the Secret %s puts a file named %s in %s", v.Secret.SecretName, key, dir)
+			found = true
+		}
+	}
+	assert.Truef(t, found, "%s is in a Secret volume mounted at %s", filename, dir)
 }

@@ -128,11 +128,19 @@ type collectorEnv struct {
 	apiEndpoint, otlpEndpoint, storageDir, lookback, rpm string
 	// timeout is the API client's; empty for the default.
 	timeout string
+	// config names a file of testdata/; empty for e2e-collector.yaml.
+	config string
+	// extra are further NAME=value variables for config.
+	extra []string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
 	t.Helper()
-	cmd := exec.Command(collectorBinary(t), "--config", filepath.Join(repoRoot, "testdata", "e2e-collector.yaml"))
+	config := env.config
+	if config == "" {
+		config = "e2e-collector.yaml"
+	}
+	cmd := exec.Command(collectorBinary(t), "--config", filepath.Join(repoRoot, "testdata", config))
 	cmd.Env = append(os.Environ(),
 		"E2E_API_ENDPOINT="+env.apiEndpoint,
 		"E2E_API_TOKEN="+simToken,
@@ -145,6 +153,7 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	if env.timeout != "" {
 		cmd.Env = append(cmd.Env, "E2E_TIMEOUT="+env.timeout)
 	}
+	cmd.Env = append(cmd.Env, env.extra...)
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}
 	require.NoError(t, cmd.Start())
