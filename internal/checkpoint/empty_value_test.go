@@ -23,8 +23,8 @@ func TestStorageStoreEmptyValueIsAnError(t *testing.T) {
 	assert.False(t, found)
 }
 
-// The same through the file storage the distribution ships, which may hand back an empty value
-// in its own way: the stream still sees an error, not "not found".
+// The same through a file-backed storage extension (storagetest's), which may hand back an empty
+// value in its own way: the stream still sees an error, not "not found".
 func TestFileStorageEmptyValueIsAnError(t *testing.T) {
 	ctx := context.Background()
 	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
