@@ -164,12 +164,12 @@ func (s *Server) metricPoints(out []MetricPoint, app, env string, d metricDef, s
 
 func (s *Server) metricPoint(app, env, series string, d metricDef, origin, m time.Time, stamp time.Duration) MetricPoint {
 	p := MetricPoint{Metric: d.name, EnvironmentID: env, TimeUnixNano: m.Add(stamp).UnixNano()}
-	fn := ""
 	if d.enum == CustomMetricsEnum {
 		p.CustomMetric = series
 	} else {
-		p.FunctionKey, fn = series, series
+		p.FunctionKey = series
 	}
+	fn := p.FunctionKey
 	minute := uint64(m.Unix() / 60)
 	since := m.Sub(origin)
 	switch d.kind {
