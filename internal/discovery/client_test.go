@@ -18,7 +18,7 @@ import (
 // recordedRequest is what the test API saw of one request.
 type recordedRequest struct {
 	method, path, contentType, userAgent, authorization string
-	body                                                 string
+	body                                                string
 }
 
 func newRecordingAPI(t *testing.T, status int, answer string) (*httptest.Server, *[]recordedRequest) {

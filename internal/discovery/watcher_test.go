@@ -88,7 +88,7 @@ func newWatch(t *testing.T, url, token, app string, types ...string) *watch {
 			Status: status.New(host), Stream: "discovery/" + app, Observer: rec, Logger: logger,
 		},
 		Observer: rec, Logger: logger,
-		Apply:    func(_ context.Context, envs []Environment) { rec.applied <- envs },
+		Apply: func(_ context.Context, envs []Environment) { rec.applied <- envs },
 	}
 	return w
 }
@@ -232,7 +232,9 @@ func TestWatcherRetriesARefusalSlowlyAndRecovers(t *testing.T) {
 
 type fetcherFunc func(ctx context.Context, app, cursor string) (Page, error)
 
-func (f fetcherFunc) Page(ctx context.Context, app, cursor string) (Page, error) { return f(ctx, app, cursor) }
+func (f fetcherFunc) Page(ctx context.Context, app, cursor string) (Page, error) {
+	return f(ctx, app, cursor)
+}
 
 func TestWatcherAppliesNothingBeforeTheFirstListing(t *testing.T) {
 	w := newWatch(t, "http://127.0.0.1:1", "sim-token", "app-1")
