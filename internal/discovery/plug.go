@@ -2,7 +2,6 @@ package discovery
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -12,8 +11,8 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/retry"
 )
 
-// RequestsPerMinute is the budget of discovery's own calls per account. The gateway's limit for
-// this query is not documented; one call per app per interval stays far below any limit.
+// RequestsPerMinute is the budget of a receiver's discovery calls. The gateway's limit for this
+// query is not documented; one call per app per interval stays far below any limit.
 const RequestsPerMinute = 10
 
 // Telemetry is what a receiver measures of discovery: its calls (counted apart from the API
@@ -34,17 +33,11 @@ type Discovery struct {
 }
 
 // New returns the discovery of a receiver running on rt (opened), listing through fetcher every
-// interval. Its calls draw from a budget of their own, shared by every receiver of the process
-// that discovers with the same account at the same endpoint, never from an API's budget.
-func New(rt *poller.Runtime, fetcher PageFetcher, endpoint, account string, interval time.Duration, logger *zap.Logger) *Discovery {
-	d := &Discovery{rt: rt, fetcher: fetcher, interval: interval, logger: logger}
-	if account == "" {
-		// An authenticator's account is unknown here: this receiver's own budget.
-		d.budget = rt.Budget(RequestsPerMinute)
-	} else {
-		d.budget = rt.SharedBudget("discovery "+strings.TrimRight(endpoint, "/")+" "+strings.ToLower(account), RequestsPerMinute)
-	}
-	return d
+// interval. Its calls draw from a budget of their own, never from an API's: the gateway's limit
+// for this query is not documented, and a receiver lists each app once an interval. The budget
+// starts unused, so that the first listing, which every stream of an app waits for, goes at once.
+func New(rt *poller.Runtime, fetcher PageFetcher, interval time.Duration, logger *zap.Logger) *Discovery {
+	return &Discovery{rt: rt, fetcher: fetcher, interval: interval, logger: logger, budget: budget.New(rt.Clock, RequestsPerMinute)}
 }
 
 // Watch runs, until the runtime closes, the discovery of appID's environments of the given types

@@ -29,7 +29,7 @@ func (r *forgeReceiver) startDiscovery(httpClient *http.Client) error {
 	if err != nil {
 		return err
 	}
-	d := discovery.New(r.rt, client, r.cfg.Endpoint, r.cfg.Email, r.cfg.DiscoveryInterval, r.settings.Logger)
+	d := discovery.New(r.rt, client, r.cfg.DiscoveryInterval, r.settings.Logger)
 	for _, app := range apps {
 		d.Watch(app.id(), app.EnvironmentTypes, newDiscoveryTelemetry(r.telemetry, app.id()),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
