@@ -15,6 +15,16 @@ import (
 // query is not documented; one call per app per interval stays far below any limit.
 const RequestsPerMinute = 10
 
+// perMinute is the budget of listings every interval: RequestsPerMinute, or more when the interval
+// is shorter than a few seconds, so that the budget never slows listings below the interval asked
+// for.
+func perMinute(interval time.Duration) int {
+	if interval <= 0 {
+		return RequestsPerMinute
+	}
+	return max(RequestsPerMinute, int(time.Minute/interval)+1)
+}
+
 // Telemetry is what a receiver measures of discovery: its calls (counted apart from the API
 // requests of its streams) and the environments found.
 type Telemetry interface {
@@ -37,7 +47,7 @@ type Discovery struct {
 // for this query is not documented, and a receiver lists each app once an interval. The budget
 // starts unused, so that the first listing, which every stream of an app waits for, goes at once.
 func New(rt *poller.Runtime, fetcher PageFetcher, interval time.Duration, logger *zap.Logger) *Discovery {
-	return &Discovery{rt: rt, fetcher: fetcher, interval: interval, logger: logger, budget: budget.New(rt.Clock, RequestsPerMinute)}
+	return &Discovery{rt: rt, fetcher: fetcher, interval: interval, logger: logger, budget: budget.New(rt.Clock, perMinute(interval))}
 }
 
 // Watch runs, until the runtime closes, the discovery of appID's environments of the given types
