@@ -128,11 +128,17 @@ type collectorEnv struct {
 	apiEndpoint, otlpEndpoint, storageDir, lookback, rpm string
 	// timeout is the API client's; empty for the default.
 	timeout string
+	// config is the collector's configuration in testdata; empty for e2e-collector.yaml.
+	config string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
 	t.Helper()
-	cmd := exec.Command(collectorBinary(t), "--config", filepath.Join(repoRoot, "testdata", "e2e-collector.yaml"))
+	config := env.config
+	if config == "" {
+		config = "e2e-collector.yaml"
+	}
+	cmd := exec.Command(collectorBinary(t), "--config", filepath.Join(repoRoot, "testdata", config))
 	cmd.Env = append(os.Environ(),
 		"E2E_API_ENDPOINT="+env.apiEndpoint,
 		"E2E_API_TOKEN="+simToken,
