@@ -1,9 +1,3 @@
-// Package discovery finds the environments of Forge apps, as the Forge CLI lists them, so that a
-// receiver can poll an app configured by its id alone. It holds the GraphQL client of
-// forge_cli_listEnvironment (with its pagination), the periodic refresh of one app's environments
-// through the shared retry machinery, and the supervision of one goroutine per discovered
-// environment. A receiver plugs it in with a Watcher per app (see Watcher) and, when it runs a
-// goroutine per environment, a Supervisor.
 package discovery // import "github.com/forgelogs/otelcol-forge/internal/discovery"
 
 import (
