@@ -67,8 +67,8 @@ func init() {
 		replace("discovered-metrics-position-not-saved",
 			"a discovered environment's points are delivered once, across changes and restarts (10, 9)", metricsDiscovered,
 			"\t\tfor _, id := range ids {\n\t\t\ts.savePosition(ctx, id, stepEnd)\n\t\t}\n", "\t\tfor _, id := range ids {\n\t\t\ts.discovered.positions[id] = stepEnd\n\t\t}\n"),
-		replace("discovered-metrics-ahead-environment-asked-again",
-			"after a crash, an environment past the app's window is asked only for what follows its position (10, 9)", metricsDiscovered,
-			"\t\t\tif p.Before(end) {\n\t\t\t\tenvs[env.ID] = env", "\t\t\tif p.After(state.WindowStart) && p.Before(end) {\n\t\t\t\tp = state.WindowStart\n\t\t\t\ts.discovered.positions[env.ID] = p\n\t\t\t}\n\t\t\tif p.Before(end) {\n\t\t\t\tenvs[env.ID] = env"),
+		replace("discovered-metrics-position-not-read-back",
+			"a restart resumes each discovered environment where it stopped: nothing twice (10, 9 Checkpoint)", metricsDiscovered,
+			"\td.positions[envID] = state.WindowStart\n\treturn state.WindowStart, true\n", "\t_ = state\n\td.positions[envID] = d.plan.First(listed)\n\treturn d.plan.First(listed), true\n"),
 	)
 }
