@@ -27,8 +27,11 @@ var ErrMalformedAnswer = errors.New("malformed environment list answer")
 type Page struct {
 	Environments []Environment
 	// Next is the cursor of the following page, "" on the last one.
-	Next       string
-	TotalCount int
+	Next string
+	// MoreWithoutCursor is set when the answer said more pages follow but gave no cursor to them,
+	// which the API does not document: the listing ends with what it has.
+	MoreWithoutCursor bool
+	TotalCount        int
 }
 
 // Client lists environments through the Atlassian GraphQL gateway. It is safe for concurrent use.
@@ -157,8 +160,12 @@ func decodePage(body []byte) (Page, error) {
 		}
 		page.Environments = append(page.Environments, Environment{ID: node.ID, Key: node.Key, Type: node.Type})
 	}
-	if ep.PageInfo.HasNextPage && ep.PageInfo.EndCursor != nil {
-		page.Next = *ep.PageInfo.EndCursor
+	if ep.PageInfo.HasNextPage {
+		if ep.PageInfo.EndCursor == nil || *ep.PageInfo.EndCursor == "" {
+			page.MoreWithoutCursor = true
+		} else {
+			page.Next = *ep.PageInfo.EndCursor
+		}
 	}
 	return page, nil
 }

@@ -134,3 +134,10 @@ func TestLastPageHasNoNextCursor(t *testing.T) {
 	assert.Empty(t, page.Next, "a cursor without a next page ends the listing")
 	assert.Empty(t, page.Environments)
 }
+
+func TestPageSaysWhenMorePagesHaveNoCursor(t *testing.T) {
+	page, err := decodePage([]byte(`{"data":{"app":{"environmentsPage":{"nodes":[{"id":"e"}],"pageInfo":{"hasNextPage":true,"endCursor":null},"totalCount":9}}}}`))
+	require.NoError(t, err)
+	assert.Empty(t, page.Next)
+	assert.True(t, page.MoreWithoutCursor)
+}

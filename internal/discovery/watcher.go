@@ -53,6 +53,8 @@ type Watcher struct {
 
 	current []Environment
 	known   bool
+	// warnedNoCursor keeps the warning about a page without cursor to one per watcher.
+	warnedNoCursor bool
 }
 
 // Run lists and applies until ctx ends. Nothing is applied before the first listing succeeds, so
@@ -84,6 +86,11 @@ func (w *Watcher) list(ctx context.Context) ([]Environment, error) {
 			return nil, err
 		}
 		envs = append(envs, page.Environments...)
+		if page.MoreWithoutCursor && !w.warnedNoCursor {
+			w.warnedNoCursor = true
+			w.Logger.Warn("Environment list says more pages follow but gives no cursor; using the environments read so far. List the app's environments in the configuration if some are missing.",
+				zap.Int("environments", len(envs)), zap.Int("total_count", page.TotalCount))
+		}
 		if page.Next == "" {
 			return envs, nil
 		}

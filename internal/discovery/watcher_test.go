@@ -258,3 +258,14 @@ func TestWatcherEndsAListingWhosePaginationLoops(t *testing.T) {
 	assert.Len(t, w.next(t), 2)
 	assert.Equal(t, 1, w.logs.FilterMessageSnippet("pagination does not end").Len())
 }
+
+func TestWatcherWarnsOnceOfMorePagesWithoutCursor(t *testing.T) {
+	w := newWatch(t, "http://127.0.0.1:1", "sim-token", "app-1")
+	w.Fetcher = fetcherFunc(func(context.Context, string, string) (Page, error) {
+		return Page{Environments: []Environment{{ID: "e-1"}}, MoreWithoutCursor: true, TotalCount: 3}, nil
+	})
+	w.runUntil(t, epoch.Add(150*time.Minute))
+	assert.Equal(t, []Environment{{ID: "e-1"}}, w.next(t))
+	assert.Equal(t, []int{1, 1, 1}, w.rec.environments)
+	assert.Equal(t, 1, w.logs.FilterMessageSnippet("gives no cursor").Len(), "logged once, not at every listing")
+}
