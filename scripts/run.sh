@@ -5,12 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var/forge
 
+args=(--config otelcol-config.yaml)
+if [[ -n "${FORGE_ENV_ID:-}" ]]; then
+  # One environment given by id: both receivers poll it as listed, instead of discovering the app's.
+  for receiver in forgelogs forgemetrics; do
+    args+=(--config "yaml:receivers::${receiver}::apps: [{app_id: '${FORGE_APP_ID:-sim-app}', environments: [{id: '${FORGE_ENV_ID}', name: '${FORGE_ENV_NAME:-production}'}]}]")
+  done
+fi
+
 if [[ -z "${FORGE_ENDPOINT:-}" ]]; then
-  ./bin/forgeapi-sim -addr 127.0.0.1:8089 &
+  # -control lets you create an environment while it runs; the receivers find it within a minute:
+  #   curl -X POST 'http://127.0.0.1:8089/_sim/environments?app=sim-app&id=staging-env&type=STAGING'
+  ./bin/forgeapi-sim -addr 127.0.0.1:8089 -apps 'sim-app:production-env' -control &
   sim=$!
   trap 'kill $sim 2>/dev/null || true' EXIT
   # Records show up within seconds: the config's initial_lookback starts both receivers ten and
   # thirty minutes back, so there is a backlog to read at once.
   echo "Simulator started; the collector prints Forge records below (debug exporter)."
 fi
-./bin/otelcol-forge --config otelcol-config.yaml
+./bin/otelcol-forge "${args[@]}"

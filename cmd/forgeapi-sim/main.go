@@ -1,5 +1,6 @@
-// Command forgeapi-sim serves simulated Atlassian Forge App logs and App metrics APIs on loopback,
-// for trying the collector without an Atlassian account and for testing it under faults.
+// Command forgeapi-sim serves simulated Atlassian Forge App logs and App metrics APIs, and the
+// environment list of the Forge CLI, on loopback, for trying the collector without an Atlassian
+// account and for testing it under faults.
 package main
 
 import (
@@ -41,6 +42,7 @@ func main() {
 	flag.DurationVar(&cfg.Faults.Stall, "stall", time.Minute, "how long a stalled request waits")
 	flag.DurationVar(&cfg.Faults.Latency, "latency", 0, "latency added to every answer")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the fault dice")
+	flag.BoolVar(&cfg.Control, "control", false, "serve /_sim/environments: POST app=..&id=..&type=.. adds an environment, DELETE app=..&id=.. removes one")
 	flag.Parse()
 
 	parsed, err := parseApps(*apps)
@@ -62,7 +64,7 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
+	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics and environments at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
 	log.Printf("Rotate a token while it runs: curl -d email=%s -d token=NEW http://%s/_sim/token (the old one is refused from then on)", cfg.Email, *addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)

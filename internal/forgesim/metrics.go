@@ -146,7 +146,7 @@ func (s *Server) answerMetrics(w http.ResponseWriter, r *http.Request, entry *Re
 	if !strings.HasPrefix(ari, appARIPrefix) || entry.AppID == "" {
 		return badRequest(fmt.Sprintf("appId %q is not an app ARI (%s<id>)", ari, appARIPrefix))
 	}
-	envs, ok := s.cfg.Apps[entry.AppID]
+	envs, ok := s.environmentsOf(entry.AppID)
 	if !ok {
 		return queryError(w, ari, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("App %s not found", ari))
 	}
@@ -220,7 +220,7 @@ func selectMetrics(enums []string) []metricDef {
 // by enums, with timeUnixNano in (start, end], grouped by metric.
 func (s *Server) points(app string, envs, enums []string, start, end time.Time) ([]metricDef, [][]MetricPoint) {
 	defs := selectMetrics(enums)
-	known := s.cfg.Apps[app]
+	known, _ := s.environmentsOf(app)
 	var seen []string
 	for _, env := range envs {
 		if slices.Contains(known, env) && !slices.Contains(seen, env) {

@@ -50,6 +50,12 @@ type Config struct {
 	// Now is the simulator's clock; records after it are not yet visible.
 	Now  func() time.Time
 	Seed uint64
+	// EnvironmentTypes gives an environment id its type in the environment list (DEVELOPMENT,
+	// STAGING or PRODUCTION); an id not listed is typed by its name (see environmentType).
+	EnvironmentTypes map[string]string
+	// Control enables /_sim/environments, which adds (POST app, id, type) and removes (DELETE
+	// app, id) environments while the simulator runs.
+	Control bool
 }
 
 // Faults are probabilities (0 to 1) of misbehaving on a request, and the delays involved.
@@ -131,6 +137,17 @@ func New(cfg Config) *Server {
 	if cfg.Apps == nil {
 		cfg.Apps = def.Apps
 	}
+	// Environments change at run time (AddEnvironment): the simulator keeps copies of its own.
+	apps := make(map[string][]string, len(cfg.Apps))
+	for app, envs := range cfg.Apps {
+		apps[app] = slices.Clone(envs)
+	}
+	cfg.Apps = apps
+	types := make(map[string]string, len(cfg.EnvironmentTypes))
+	for env, typ := range cfg.EnvironmentTypes {
+		types[env] = typ
+	}
+	cfg.EnvironmentTypes = types
 	if cfg.RecordsPerSecond <= 0 {
 		cfg.RecordsPerSecond = def.RecordsPerSecond
 	}
@@ -169,8 +186,10 @@ func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	return out
 }
 
-// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API),
-// GET /_sim/requests with the request log and POST /_sim/token, which replaces an account's token.
+// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API and the environment
+// list), GET /_sim/requests with the request log, POST /_sim/token, which replaces an account's
+// token, and, when Config.Control is set, /_sim/environments, which adds and removes environments
+// while the simulator runs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_sim/requests":
@@ -181,7 +200,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSetToken(w, r)
 		return
 	case "/graphql":
-		s.serveMetrics(w, r)
+		s.serveGraphQL(w, r)
+		return
+	case "/_sim/environments":
+		s.serveEnvironmentControl(w, r)
 		return
 	}
 	entry := Request{Time: s.cfg.Now(), API: "logs", EnvironmentID: r.URL.Query().Get("environmentId"), Cursor: r.URL.Query().Get("cursor") != ""}
@@ -213,7 +235,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, entry Request) (i
 	if status, fault, done := s.injectFault(w, r); done {
 		return status, fault
 	}
-	envs, ok := s.cfg.Apps[entry.AppID]
+	envs, ok := s.environmentsOf(entry.AppID)
 	if !ok {
 		return fail(w, http.StatusNotFound, fmt.Sprintf("App %s not found", entry.AppID))
 	}

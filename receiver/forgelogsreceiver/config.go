@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -36,7 +37,11 @@ var (
 	errInitialLookback     = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
 	errRequestsPerMinute   = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per app; more only for a loopback endpoint)`, maxRequestsPerMinute)
 	errAppID               = errors.New(`"app_id" must be set`)
-	errNoEnvironments      = errors.New(`"environments" must list at least one environment`)
+	errNoEnvironments      = errors.New(`"environments" must list at least one environment (leave the key out to discover them)`)
+	errDiscoveryInterval   = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
+	errEnvironmentType     = errors.New(`"environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION)`)
+	errTypesWithListed     = errors.New(`"environment_types" applies only to an app whose "environments" are discovered; leave one of them out`)
+	errDiscoveredTwice     = errors.New(`"app_id" of an app whose environments are discovered may appear in one entry only`)
 	errEnvironmentID       = errors.New(`"environments[].id" must be set`)
 	errDuplicateStream     = errors.New(`duplicate (app_id, environment id) pair`)
 	errUnknownLevel        = errors.New(`"levels" has an unknown level (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)`)
@@ -63,17 +68,23 @@ type Config struct {
 	RequestsPerMinute int `mapstructure:"requests_per_minute"`
 	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
 	StorageID *component.ID `mapstructure:"storage"`
+	// DiscoveryInterval is how often the environments of apps configured without them are listed.
+	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"`
 
 	Apps []AppConfig `mapstructure:"apps"`
 }
 
 // AppConfig selects the logs of one Forge app.
 type AppConfig struct {
-	AppID        string              `mapstructure:"app_id"`
-	ServiceName  string              `mapstructure:"service_name"`
+	AppID       string `mapstructure:"app_id"`
+	ServiceName string `mapstructure:"service_name"`
+	// Environments lists the environments to poll; left out (nil), they are discovered. An
+	// explicitly empty list is refused.
 	Environments []EnvironmentConfig `mapstructure:"environments"`
-	Levels       []string            `mapstructure:"levels"`
-	Message      string              `mapstructure:"message"`
+	// EnvironmentTypes selects discovered environments by type; empty selects all.
+	EnvironmentTypes []string `mapstructure:"environment_types"`
+	Levels           []string `mapstructure:"levels"`
+	Message          string   `mapstructure:"message"`
 	// InstallationContexts are site ARIs; more than 50 are split into streams of at most 50 each.
 	InstallationContexts []string `mapstructure:"installation_contexts"`
 }
@@ -101,6 +112,9 @@ func (cfg *Config) Validate() error {
 	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
 		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
 	}
+	if cfg.DiscoveryInterval < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errDiscoveryInterval, cfg.DiscoveryInterval))
+	}
 	errs = append(errs, cfg.validateApps()...)
 	return errors.Join(errs...)
 }
@@ -111,14 +125,16 @@ func (cfg *Config) validateApps() []error {
 	}
 	var errs []error
 	seen := map[[2]string]bool{}
+	entries := map[string]int{}
+	for _, app := range cfg.Apps {
+		entries[app.id()]++
+	}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
 		if app.id() == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
 		}
-		if len(app.Environments) == 0 {
-			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
-		}
+		errs = append(errs, validateDiscovery(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[app.id()])...)
 		for j, env := range app.Environments {
 			if env.ID == "" {
 				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
@@ -144,6 +160,29 @@ func (cfg *Config) validateApps() []error {
 	}
 	return errs
 }
+
+// validateDiscovery checks an app entry's choice between listed and discovered environments.
+func validateDiscovery(where string, discovers bool, listed int, types []string, entries int) []error {
+	var errs []error
+	switch {
+	case !discovers && listed == 0:
+		errs = append(errs, fmt.Errorf("%s.environments: %w", where, errNoEnvironments))
+	case !discovers && len(types) > 0:
+		errs = append(errs, fmt.Errorf("%s.environment_types: %w", where, errTypesWithListed))
+	case discovers && entries > 1:
+		errs = append(errs, fmt.Errorf("%s.app_id: %w", where, errDiscoveredTwice))
+	}
+	for j, t := range types {
+		if !discovery.ValidType(t) {
+			errs = append(errs, fmt.Errorf("%s.environment_types[%d]: %w, got %q", where, j, errEnvironmentType, t))
+		}
+	}
+	return errs
+}
+
+// discovers reports whether the app's environments are discovered: its entry has no
+// "environments" key at all.
+func (app AppConfig) discovers() bool { return app.Environments == nil }
 
 // id is the app's bare id, whether app_id was given bare or as the app's ARI.
 func (app AppConfig) id() string { return apiconfig.BareAppID(app.AppID) }

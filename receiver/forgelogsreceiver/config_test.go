@@ -64,6 +64,20 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 30, cfg.RequestsPerMinute)
 	assert.Nil(t, cfg.StorageID)
 	assert.Equal(t, "app", cfg.Apps[0].serviceName())
+	assert.Equal(t, time.Hour, cfg.DiscoveryInterval)
+}
+
+func TestLoadDiscoveredApps(t *testing.T) {
+	cfg := loadConfig(t, "discovered")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, 5*time.Minute, cfg.DiscoveryInterval)
+	assert.True(t, cfg.Apps[0].discovers(), "an app without the environments key discovers them")
+	assert.Equal(t, []string{"PRODUCTION", "STAGING"}, cfg.Apps[0].EnvironmentTypes)
+	assert.False(t, cfg.Apps[1].discovers())
+	// Only listed environments are streams from the start; discovery adds the others.
+	specs := streamSpecs(cfg)
+	require.Len(t, specs, 1)
+	assert.Equal(t, "stream/other-app/env/0", specs[0].key)
 }
 
 func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
@@ -75,7 +89,11 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 	}{
 		{"no_apps", errNoApps, `"apps"`},
 		{"app_without_id", errAppID, `apps[0]: "app_id"`},
-		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
+		{"empty_environments", errNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
+		{"unknown_environment_type", errEnvironmentType, `apps[0].environment_types[1]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "CUSTOM"`},
+		{"environment_types_with_environments", errTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
+		{"discovered_app_listed_twice", errDiscoveredTwice, `apps[0].app_id`},
+		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 500ms`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
 		{"duplicate_stream", errDuplicateStream, `apps[1].environments[0]`},
 		{"unknown_level", errUnknownLevel, `"levels" has an unknown level (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL), got "WARNING"`},

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -27,6 +28,7 @@ func createDefaultConfig() component.Config {
 		Delay:             defaultDelay,
 		InitialLookback:   defaultInitialLookback,
 		RequestsPerMinute: defaultRequestsPerMinute,
+		DiscoveryInterval: discovery.DefaultInterval,
 	}
 }
 

@@ -36,6 +36,11 @@ type forgeReceiver struct {
 	consumer  consumer.Logs
 	rt        *poller.Runtime
 	telemetry *metadata.TelemetryBuilder
+
+	// Set by Start, read by the streams that discovery starts.
+	client  *forgeapi.Client
+	scope   forgeapi.Scope
+	budgets map[string]*budget.Budget
 }
 
 func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *forgeReceiver {
@@ -70,38 +75,42 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	scope := forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	plan := r.cfg.plan()
-	budgets := map[string]*budget.Budget{}
-	for _, spec := range streamSpecs(r.cfg) {
+	r.scope = forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	r.client = client
+	r.budgets = map[string]*budget.Budget{}
+	for _, app := range r.cfg.Apps {
 		// The API counts requests per app: all of its streams share one budget, also with the
 		// streams of another receiver of this collector that polls the app.
-		appBudget, ok := budgets[spec.query.AppID]
-		if !ok {
-			appBudget = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, spec.query.AppID), r.cfg.RequestsPerMinute)
-			budgets[spec.query.AppID] = appBudget
+		if _, ok := r.budgets[app.id()]; !ok {
+			r.budgets[app.id()] = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, app.id()), r.cfg.RequestsPerMinute)
 		}
-		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
-			zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
-		tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
-		walk := r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger)
-		s := &stream{
-			spec:     spec,
-			walk:     walk,
-			caller:   r.rt.Caller(walk, appBudget, tel, logger),
-			handover: r.rt.Handover(logger),
-			fetcher:  client,
-			pool:     r.rt.Pool,
-			scope:    scope,
-			consumer: r.consumer,
-			obsrecv:  r.rt.ObsReport,
-			tel:      tel,
-			clock:    r.rt.Clock,
-			logger:   logger,
-		}
-		r.rt.Go(s.run)
 	}
-	return nil
+	for _, spec := range streamSpecs(r.cfg) {
+		r.rt.Go(r.newStream(spec).run)
+	}
+	return r.startDiscovery(httpClient)
+}
+
+// newStream builds the stream of spec. It is safe to call from discovery's goroutines.
+func (r *forgeReceiver) newStream(spec streamSpec) *stream {
+	logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
+		zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
+	tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
+	walk := r.rt.Walk(r.cfg.plan(), spec.key, spec.queryHash, tel, logger)
+	return &stream{
+		spec:     spec,
+		walk:     walk,
+		caller:   r.rt.Caller(walk, r.budgets[spec.query.AppID], tel, logger),
+		handover: r.rt.Handover(logger),
+		fetcher:  r.client,
+		pool:     r.rt.Pool,
+		scope:    r.scope,
+		consumer: r.consumer,
+		obsrecv:  r.rt.ObsReport,
+		tel:      tel,
+		clock:    r.rt.Clock,
+		logger:   logger,
+	}
 }
 
 // Shutdown cancels requests in flight and waits for every stream to stop. Progress is committed

@@ -8,42 +8,51 @@ import (
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 )
 
-// streamSpecs expands the configuration into its streams: one per (app, environment, shard of at
-// most 50 installation contexts).
+// streamSpecs expands the configuration into the streams of its listed environments: one per
+// (app, environment, shard of at most 50 installation contexts). The streams of discovered
+// environments come from appStreamSpecs as discovery finds them.
 func streamSpecs(cfg *Config) []streamSpec {
 	var specs []streamSpec
 	for _, app := range cfg.Apps {
-		levels := slices.Clone(app.Levels)
-		slices.Sort(levels)
-		// Sorted sites keep each site in the same shard across restarts when the list is reordered.
-		sites := slices.Clone(app.InstallationContexts)
-		slices.Sort(sites)
-		sites = slices.Compact(sites)
-		shards := [][]string{nil}
-		if len(sites) > 0 {
-			shards = slices.Collect(slices.Chunk(sites, forgeapi.MaxInstallationContexts))
-		}
-		for _, env := range app.Environments {
-			for i, shard := range shards {
-				query := forgeapi.Query{
-					AppID:                app.id(),
-					EnvironmentID:        env.ID,
-					Levels:               levels,
-					Message:              app.Message,
-					InstallationContexts: shard,
-				}
-				specs = append(specs, streamSpec{
-					key:       fmt.Sprintf("stream/%s/%s/%d", app.id(), env.ID, i),
-					query:     query,
-					queryHash: hashQuery(query),
-					resource: forgeapi.Resource{
-						ServiceName:     app.serviceName(),
-						AppID:           app.id(),
-						EnvironmentID:   env.ID,
-						EnvironmentName: env.Name,
-					},
-				})
+		specs = append(specs, appStreamSpecs(app, app.Environments)...)
+	}
+	return specs
+}
+
+// appStreamSpecs returns the streams of app in envs. A discovered environment's stream has the key
+// it would have if listed, so that its checkpoint is the same either way.
+func appStreamSpecs(app AppConfig, envs []EnvironmentConfig) []streamSpec {
+	var specs []streamSpec
+	levels := slices.Clone(app.Levels)
+	slices.Sort(levels)
+	// Sorted sites keep each site in the same shard across restarts when the list is reordered.
+	sites := slices.Clone(app.InstallationContexts)
+	slices.Sort(sites)
+	sites = slices.Compact(sites)
+	shards := [][]string{nil}
+	if len(sites) > 0 {
+		shards = slices.Collect(slices.Chunk(sites, forgeapi.MaxInstallationContexts))
+	}
+	for _, env := range envs {
+		for i, shard := range shards {
+			query := forgeapi.Query{
+				AppID:                app.id(),
+				EnvironmentID:        env.ID,
+				Levels:               levels,
+				Message:              app.Message,
+				InstallationContexts: shard,
 			}
+			specs = append(specs, streamSpec{
+				key:       fmt.Sprintf("stream/%s/%s/%d", app.id(), env.ID, i),
+				query:     query,
+				queryHash: hashQuery(query),
+				resource: forgeapi.Resource{
+					ServiceName:     app.serviceName(),
+					AppID:           app.id(),
+					EnvironmentID:   env.ID,
+					EnvironmentName: env.Name,
+				},
+			})
 		}
 	}
 	return specs

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 )
 
 const (
@@ -56,7 +57,11 @@ var (
 	errEmptyMetric          = errors.New(`"metrics" has an empty name`)
 	errAppID                = errors.New(`"app_id" must be set`)
 	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
-	errNoEnvironments       = errors.New(`"environments" must list at least one environment`)
+	errNoEnvironments       = errors.New(`"environments" must list at least one environment (leave the key out to discover them)`)
+	errDiscoveryInterval    = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
+	errEnvironmentType      = errors.New(`"environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION)`)
+	errTypesWithListed      = errors.New(`"environment_types" applies only to an app whose "environments" are discovered; leave one of them out`)
+	errDiscoveredTwice      = errors.New(`"app_id" of an app whose environments are discovered may appear in one entry only`)
 	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
 	errDuplicateEnvironment = errors.New(`duplicate environment id`)
 )
@@ -81,6 +86,8 @@ type Config struct {
 	StorageID *component.ID `mapstructure:"storage"`
 	// Metrics are the API's metric names to ask for.
 	Metrics []string `mapstructure:"metrics"`
+	// DiscoveryInterval is how often the environments of apps configured without them are listed.
+	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"`
 
 	Apps []AppConfig `mapstructure:"apps"`
 }
@@ -88,9 +95,13 @@ type Config struct {
 // AppConfig selects the metrics of one Forge app.
 type AppConfig struct {
 	// AppID is the app's id, bare or as its ARI (ari:cloud:ecosystem::app/<id>).
-	AppID        string              `mapstructure:"app_id"`
-	ServiceName  string              `mapstructure:"service_name"`
+	AppID       string `mapstructure:"app_id"`
+	ServiceName string `mapstructure:"service_name"`
+	// Environments lists the environments to poll; left out (nil), they are discovered. An
+	// explicitly empty list is refused.
 	Environments []EnvironmentConfig `mapstructure:"environments"`
+	// EnvironmentTypes selects discovered environments by type; empty selects all.
+	EnvironmentTypes []string `mapstructure:"environment_types"`
 }
 
 // EnvironmentConfig is one environment of an app.
@@ -117,6 +128,9 @@ func (cfg *Config) Validate() error {
 	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
 		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
 	}
+	if cfg.DiscoveryInterval < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errDiscoveryInterval, cfg.DiscoveryInterval))
+	}
 	for i, name := range cfg.Metrics {
 		if strings.TrimSpace(name) == "" {
 			errs = append(errs, fmt.Errorf("metrics[%d]: %w", i, errEmptyMetric))
@@ -133,6 +147,10 @@ func (cfg *Config) validateApps() []error {
 	var errs []error
 	first := map[string]int{} // bare app id -> its first entry
 	envs := map[[2]string]bool{}
+	entries := map[string]int{}
+	for _, app := range cfg.Apps {
+		entries[apiconfig.BareAppID(app.AppID)]++
+	}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
 		id := apiconfig.BareAppID(app.AppID)
@@ -144,9 +162,7 @@ func (cfg *Config) validateApps() []error {
 			// The entries of one app are one stream, whose points have one service.name.
 			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
 		}
-		if len(app.Environments) == 0 {
-			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
-		}
+		errs = append(errs, validateDiscovery(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
 		for j, env := range app.Environments {
 			switch key := [2]string{id, env.ID}; {
 			case env.ID == "":
@@ -160,6 +176,29 @@ func (cfg *Config) validateApps() []error {
 	}
 	return errs
 }
+
+// validateDiscovery checks an app entry's choice between listed and discovered environments.
+func validateDiscovery(where string, discovers bool, listed int, types []string, entries int) []error {
+	var errs []error
+	switch {
+	case !discovers && listed == 0:
+		errs = append(errs, fmt.Errorf("%s.environments: %w", where, errNoEnvironments))
+	case !discovers && len(types) > 0:
+		errs = append(errs, fmt.Errorf("%s.environment_types: %w", where, errTypesWithListed))
+	case discovers && entries > 1:
+		errs = append(errs, fmt.Errorf("%s.app_id: %w", where, errDiscoveredTwice))
+	}
+	for j, t := range types {
+		if !discovery.ValidType(t) {
+			errs = append(errs, fmt.Errorf("%s.environment_types[%d]: %w, got %q", where, j, errEnvironmentType, t))
+		}
+	}
+	return errs
+}
+
+// discovers reports whether the app's environments are discovered: its entry has no
+// "environments" key at all.
+func (app AppConfig) discovers() bool { return app.Environments == nil }
 
 // streams lists one entry per app, in the order of their first entries: the environments of an
 // app listed more than once (by its bare id or its ARI) are asked for in one query, as the API

@@ -45,6 +45,17 @@ func TestLoadFullConfig(t *testing.T) {
 	}}, cfg.Apps)
 }
 
+func TestLoadDiscoveredApps(t *testing.T) {
+	cfg := loadConfig(t, "discovered")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, 5*time.Minute, cfg.DiscoveryInterval)
+	streams := cfg.streams()
+	require.Len(t, streams, 2)
+	assert.True(t, streams[0].discovers(), "an app without the environments key discovers them")
+	assert.Equal(t, []string{"PRODUCTION", "STAGING"}, streams[0].EnvironmentTypes)
+	assert.False(t, streams[1].discovers())
+}
+
 func TestDefaults(t *testing.T) {
 	cfg := loadConfig(t, "minimal")
 	require.NoError(t, confmap.Validate(cfg))
@@ -56,6 +67,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 5, cfg.RequestsPerMinute)
 	assert.Nil(t, cfg.StorageID)
 	assert.Empty(t, cfg.Metrics)
+	assert.Equal(t, time.Hour, cfg.DiscoveryInterval)
 	assert.Equal(t, []string{
 		"FORGE_API_REQUEST_COUNT", "FORGE_API_REQUEST_LATENCY", "FORGE_BACKEND_INVOCATION_COUNT",
 		"FORGE_BACKEND_INVOCATION_ERRORS", "FORGE_BACKEND_INVOCATION_LATENCY", "CONTAINER_CPU_USAGE_PERCENTAGE",
@@ -76,7 +88,11 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"ari_without_id", errAppID, `apps[0]: "app_id"`},
 		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
 		{"duplicate_environment_across_entries", errDuplicateEnvironment, `apps[1].environments[1]: duplicate environment id "env" of app "app"`},
-		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
+		{"empty_environments", errNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
+		{"unknown_environment_type", errEnvironmentType, `apps[0].environment_types[0]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "production"`},
+		{"environment_types_with_environments", errTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
+		{"discovered_app_listed_twice", errDiscoveredTwice, `apps[1].app_id`},
+		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 0s`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
 		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
 		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},

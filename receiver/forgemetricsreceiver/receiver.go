@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
@@ -81,28 +82,38 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	if r.cfg.Email != "" {
 		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
 	}
+	var discovered []AppConfig
 	for _, app := range r.cfg.streams() {
-		appID := apiconfig.BareAppID(app.AppID)
-		key := "metrics/" + appID
-		logger := r.settings.Logger.With(zap.String("app_id", appID))
-		tel := newAppTelemetry(r.telemetry, appID)
-		walk := r.rt.Walk(plan, key, 0, tel, logger)
-		s := &stream{
-			query:    metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
-			window:   metricsapi.Window{ServiceName: app.serviceName(), AppID: appID, Environments: environments(app), Scope: scope},
-			walk:     walk,
-			caller:   r.rt.Caller(walk, account, tel, logger),
-			handover: r.rt.Handover(logger),
-			fetcher:  client,
-			pool:     r.rt.Pool,
-			consumer: r.consumer,
-			obsrecv:  r.rt.ObsReport,
-			tel:      tel,
-			logger:   logger,
+		if app.discovers() {
+			discovered = append(discovered, app)
+			continue
 		}
-		r.rt.Go(s.run)
+		r.rt.Go(r.newStream(app, plan, scope, client, account).run)
 	}
-	return nil
+	return r.startDiscovery(httpClient, discovered, plan, scope, client, account)
+}
+
+// newStream builds the stream of app, which asks for all of its environments in one call.
+func (r *metricsReceiver) newStream(app AppConfig, plan window.Plan, scope metricsapi.Scope, client answerFetcher, account *budget.Budget) *stream {
+	appID := apiconfig.BareAppID(app.AppID)
+	key := "metrics/" + appID
+	logger := r.settings.Logger.With(zap.String("app_id", appID))
+	tel := newAppTelemetry(r.telemetry, appID)
+	walk := r.rt.Walk(plan, key, 0, tel, logger)
+	return &stream{
+		query:    metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
+		window:   metricsapi.Window{ServiceName: app.serviceName(), AppID: appID, Environments: environments(app), Scope: scope},
+		walk:     walk,
+		caller:   r.rt.Caller(walk, account, tel, logger),
+		handover: r.rt.Handover(logger),
+		fetcher:  client,
+		pool:     r.rt.Pool,
+		consumer: r.consumer,
+		obsrecv:  r.rt.ObsReport,
+		tel:      tel,
+		clock:    r.rt.Clock,
+		logger:   logger,
+	}
 }
 
 func environmentIDs(app AppConfig) []string {

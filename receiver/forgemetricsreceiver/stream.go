@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock"
 	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/window"
@@ -38,7 +40,10 @@ type stream struct {
 	consumer consumer.Metrics
 	obsrecv  *receiverhelper.ObsReport
 	tel      *appTelemetry
+	clock    clock.Clock
 	logger   *zap.Logger
+	// discovered, for an app whose environments are discovered, holds them and their positions.
+	discovered *discoveredEnvironments
 }
 
 func (s *stream) run(ctx context.Context) {
@@ -47,11 +52,26 @@ func (s *stream) run(ctx context.Context) {
 }
 
 // readWindow delivers the points of state's window and returns the next window's state once the
-// pipeline accepted them.
+// pipeline accepted them. An app whose environments are discovered reads through its environment
+// positions instead (readDiscoveredWindow).
 func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
+	if s.discovered != nil {
+		return s.readDiscoveredWindow(ctx, state)
+	}
+	if err := s.readSpan(ctx, s.query.EnvironmentIDs, s.window.Environments, state.WindowStart, state.WindowEnd); err != nil {
+		return state, err
+	}
+	return checkpoint.State{WindowStart: state.WindowEnd}, nil
+}
+
+// readSpan delivers the points of the environments envIDs (named by envs) in [start, end) in one
+// call, and returns once the pipeline accepted them (nil), ctx ended, or the API refused the span
+// as too old (retry.ErrExpired).
+func (s *stream) readSpan(ctx context.Context, envIDs []string, envs []metricsapi.Environment, start, end time.Time) error {
 	q, w := s.query, s.window
-	q.Start, q.End = state.WindowStart, state.WindowEnd
-	w.Start, w.End = state.WindowStart, state.WindowEnd
+	q.EnvironmentIDs, w.Environments = envIDs, envs
+	q.Start, q.End = start, end
+	w.Start, w.End = start, end
 	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
 
 	var answer []byte
@@ -73,7 +93,7 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 		return err
 	}, fields...)
 	if err != nil {
-		return state, err
+		return err
 	}
 	s.tel.dropped(ctx, reasonOutsideWindow, drops.OutsideWindow)
 	s.tel.dropped(ctx, reasonUnknownEnvironment, drops.UnknownEnvironment)
@@ -87,7 +107,7 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 			return s.consume(ctx, metrics)
 		})
 		if err != nil {
-			return state, err
+			return err
 		}
 		if dropped != nil {
 			s.logger.Error("Pipeline permanently refused a window's points; they are dropped",
@@ -95,7 +115,7 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 			s.tel.dropped(ctx, reasonPermanentPipelineError, count)
 		}
 	}
-	return checkpoint.State{WindowStart: state.WindowEnd}, nil
+	return nil
 }
 
 func (s *stream) consume(ctx context.Context, metrics pmetric.Metrics) error {

@@ -23,16 +23,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                    metric.Meter
-	mu                       sync.Mutex
-	registrations            []metric.Registration
-	ForgelogsAPIRequests     metric.Int64Counter
-	ForgelogsCheckpointLag   metric.Float64Gauge
-	ForgelogsPages           metric.Int64Counter
-	ForgelogsRateLimitWait   metric.Float64Counter
-	ForgelogsRecordsDropped  metric.Int64Counter
-	ForgelogsRecordsReceived metric.Int64Counter
-	ForgelogsSkippedSpan     metric.Float64Counter
+	meter                           metric.Meter
+	mu                              sync.Mutex
+	registrations                   []metric.Registration
+	ForgelogsAPIRequests            metric.Int64Counter
+	ForgelogsCheckpointLag          metric.Float64Gauge
+	ForgelogsDiscoveredEnvironments metric.Int64Gauge
+	ForgelogsDiscoveryRequests      metric.Int64Counter
+	ForgelogsEnvironmentChanges     metric.Int64Counter
+	ForgelogsPages                  metric.Int64Counter
+	ForgelogsRateLimitWait          metric.Float64Counter
+	ForgelogsRecordsDropped         metric.Int64Counter
+	ForgelogsRecordsReceived        metric.Int64Counter
+	ForgelogsSkippedSpan            metric.Float64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -74,6 +77,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_forgelogs_checkpoint_lag",
 		metric.WithDescription("Age of the newest committed position of a stream (now minus the end of its last committed window). [Development]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsDiscoveredEnvironments, err = builder.meter.Int64Gauge(
+		"otelcol_forgelogs_discovered_environments",
+		metric.WithDescription("Environments an app configured without them is polled in, as its last environment listing found them (after environment_types). [Development]"),
+		metric.WithUnit("{environment}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsDiscoveryRequests, err = builder.meter.Int64Counter(
+		"otelcol_forgelogs_discovery_requests",
+		metric.WithDescription("Requests that list an app's environments (the Forge CLI's query), by app and status code; they are not counted in the API requests nor drawn from their budget. [Development]"),
+		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsEnvironmentChanges, err = builder.meter.Int64Counter(
+		"otelcol_forgelogs_environment_changes",
+		metric.WithDescription("Environments that appeared in or vanished from an app's environment listing. [Development]"),
+		metric.WithUnit("{environment}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ForgelogsPages, err = builder.meter.Int64Counter(

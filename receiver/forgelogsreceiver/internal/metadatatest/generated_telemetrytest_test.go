@@ -21,6 +21,9 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ForgelogsAPIRequests.Add(context.Background(), 1)
 	tb.ForgelogsCheckpointLag.Record(context.Background(), 1)
+	tb.ForgelogsDiscoveredEnvironments.Record(context.Background(), 1)
+	tb.ForgelogsDiscoveryRequests.Add(context.Background(), 1)
+	tb.ForgelogsEnvironmentChanges.Add(context.Background(), 1)
 	tb.ForgelogsPages.Add(context.Background(), 1)
 	tb.ForgelogsRateLimitWait.Add(context.Background(), 1)
 	tb.ForgelogsRecordsDropped.Add(context.Background(), 1)
@@ -31,6 +34,15 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsCheckpointLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsDiscoveredEnvironments(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsDiscoveryRequests(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsEnvironmentChanges(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsPages(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},

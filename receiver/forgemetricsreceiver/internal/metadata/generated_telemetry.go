@@ -23,15 +23,18 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                      metric.Meter
-	mu                         sync.Mutex
-	registrations              []metric.Registration
-	ForgemetricsAPIRequests    metric.Int64Counter
-	ForgemetricsCheckpointLag  metric.Float64Gauge
-	ForgemetricsPointsDropped  metric.Int64Counter
-	ForgemetricsPointsReceived metric.Int64Counter
-	ForgemetricsRateLimitWait  metric.Float64Counter
-	ForgemetricsSkippedSpan    metric.Float64Counter
+	meter                              metric.Meter
+	mu                                 sync.Mutex
+	registrations                      []metric.Registration
+	ForgemetricsAPIRequests            metric.Int64Counter
+	ForgemetricsCheckpointLag          metric.Float64Gauge
+	ForgemetricsDiscoveredEnvironments metric.Int64Gauge
+	ForgemetricsDiscoveryRequests      metric.Int64Counter
+	ForgemetricsEnvironmentChanges     metric.Int64Counter
+	ForgemetricsPointsDropped          metric.Int64Counter
+	ForgemetricsPointsReceived         metric.Int64Counter
+	ForgemetricsRateLimitWait          metric.Float64Counter
+	ForgemetricsSkippedSpan            metric.Float64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -73,6 +76,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_forgemetrics_checkpoint_lag",
 		metric.WithDescription("Age of an app's committed position (now minus the end of its last committed window). [Development]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgemetricsDiscoveredEnvironments, err = builder.meter.Int64Gauge(
+		"otelcol_forgemetrics_discovered_environments",
+		metric.WithDescription("Environments an app configured without them is polled in, as its last environment listing found them (after environment_types). [Development]"),
+		metric.WithUnit("{environment}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgemetricsDiscoveryRequests, err = builder.meter.Int64Counter(
+		"otelcol_forgemetrics_discovery_requests",
+		metric.WithDescription("Requests that list an app's environments (the Forge CLI's query), by app and status code; they are not counted in the API requests nor drawn from their budget. [Development]"),
+		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgemetricsEnvironmentChanges, err = builder.meter.Int64Counter(
+		"otelcol_forgemetrics_environment_changes",
+		metric.WithDescription("Environments that appeared in or vanished from an app's environment listing. [Development]"),
+		metric.WithUnit("{environment}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ForgemetricsPointsDropped, err = builder.meter.Int64Counter(

@@ -21,6 +21,9 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ForgemetricsAPIRequests.Add(context.Background(), 1)
 	tb.ForgemetricsCheckpointLag.Record(context.Background(), 1)
+	tb.ForgemetricsDiscoveredEnvironments.Record(context.Background(), 1)
+	tb.ForgemetricsDiscoveryRequests.Add(context.Background(), 1)
+	tb.ForgemetricsEnvironmentChanges.Add(context.Background(), 1)
 	tb.ForgemetricsPointsDropped.Add(context.Background(), 1)
 	tb.ForgemetricsPointsReceived.Add(context.Background(), 1)
 	tb.ForgemetricsRateLimitWait.Add(context.Background(), 1)
@@ -30,6 +33,15 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgemetricsCheckpointLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgemetricsDiscoveredEnvironments(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgemetricsDiscoveryRequests(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgemetricsEnvironmentChanges(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgemetricsPointsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
