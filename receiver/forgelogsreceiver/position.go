@@ -25,6 +25,8 @@ type position struct {
 	read int
 	// mismatch is set when the record before the resume point is not the one delivered before.
 	mismatch bool
+	// accepted are the records of the page being decoded that accept let through.
+	accepted []forgeapi.RecordKey
 }
 
 func newPosition(state checkpoint.State) *position {
@@ -41,9 +43,20 @@ func newPosition(state checkpoint.State) *position {
 	return p
 }
 
+// startPage begins the decoding of a page.
+func (p *position) startPage() { p.accepted = p.accepted[:0] }
+
 // accept decides a record of the page that follows the delivered ones: true when it must be
 // delivered. It gives the same answers when a page is decoded again, until advance.
 func (p *position) accept(k forgeapi.RecordKey) bool {
+	if p.decide(k) {
+		p.accepted = append(p.accepted, k)
+		return true
+	}
+	return false
+}
+
+func (p *position) decide(k forgeapi.RecordKey) bool {
 	index := p.read + k.Index
 	if k.Timestamp >= p.end {
 		p.boundary[k.Fingerprint] = struct{}{}
@@ -59,6 +72,11 @@ func (p *position) accept(k forgeapi.RecordKey) bool {
 
 // advance moves past a delivered page of records ending with last.
 func (p *position) advance(records int, last forgeapi.RecordKey) {
+	// The second reading must know what the first one delivered.
+	if p.state.Reread.Active() {
+		p.state.Reread.Delivered = appendDelivered(p.state.Reread.Delivered, p.state.Reread.Start, p.accepted)
+	}
+	p.accepted = p.accepted[:0]
 	p.read += records
 	if p.read > p.state.Offset {
 		p.state.Offset = p.read
@@ -81,7 +99,7 @@ func (p *position) short() bool { return p.read < p.state.Offset }
 
 // next is the checkpoint of the following window, once this one is complete.
 func (p *position) next() checkpoint.State {
-	next := checkpoint.State{WindowStart: p.state.WindowEnd}
+	next := checkpoint.State{WindowStart: p.state.WindowEnd, Reread: p.state.Reread}
 	for fp := range p.boundary {
 		next.Boundary = append(next.Boundary, fp)
 	}

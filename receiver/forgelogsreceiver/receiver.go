@@ -46,7 +46,7 @@ func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *f
 func (cfg *Config) plan() window.Plan {
 	return window.Plan{
 		Max: maxWindow, Align: time.Millisecond,
-		Delay: cfg.Delay, PollInterval: cfg.PollInterval, InitialLookback: cfg.InitialLookback,
+		Delay: cfg.Delay, LateArrival: cfg.LateArrival, PollInterval: cfg.PollInterval, InitialLookback: cfg.InitialLookback,
 		Retention: maxLookback, RetentionMargin: retentionMargin,
 	}
 }
@@ -71,9 +71,10 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	scope := forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	plan := r.cfg.plan()
+	specs := streamSpecs(r.cfg)
+	plans := r.cfg.appPlans(specs)
 	budgets := map[string]*budget.Budget{}
-	for _, spec := range streamSpecs(r.cfg) {
+	for _, spec := range specs {
 		// The API counts requests per app: all of its streams share one budget, also with the
 		// streams of another receiver of this collector that polls the app.
 		appBudget, ok := budgets[spec.query.AppID]
@@ -84,7 +85,7 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 		logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
 			zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
 		tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
-		walk := r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger)
+		walk := r.rt.Walk(plans[spec.query.AppID], spec.key, spec.queryHash, tel, logger)
 		s := &stream{
 			spec:     spec,
 			walk:     walk,

@@ -28,6 +28,8 @@ type TelemetryBuilder struct {
 	registrations            []metric.Registration
 	ForgelogsAPIRequests     metric.Int64Counter
 	ForgelogsCheckpointLag   metric.Float64Gauge
+	ForgelogsLateRecordAge   metric.Float64Histogram
+	ForgelogsLateRecords     metric.Int64Counter
 	ForgelogsPages           metric.Int64Counter
 	ForgelogsRateLimitWait   metric.Float64Counter
 	ForgelogsRecordsDropped  metric.Int64Counter
@@ -74,6 +76,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_forgelogs_checkpoint_lag",
 		metric.WithDescription("Age of the newest committed position of a stream (now minus the end of its last committed window). [Development]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsLateRecordAge, err = builder.meter.Float64Histogram(
+		"otelcol_forgelogs_late_record_age",
+		metric.WithDescription("How long after its timestamp each record found late was found; the API served it between its window's first reading and then. [Development]"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries([]float64{30, 60, 120, 300, 600, 660, 900, 1200, 1800, 2700, 3600, 3900}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsLateRecords, err = builder.meter.Int64Counter(
+		"otelcol_forgelogs_late_records",
+		metric.WithDescription("Records that the second reading of a window found although its first reading had not (the API served them late), delivered once. [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ForgelogsPages, err = builder.meter.Int64Counter(

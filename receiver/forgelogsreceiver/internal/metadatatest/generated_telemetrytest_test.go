@@ -21,6 +21,8 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ForgelogsAPIRequests.Add(context.Background(), 1)
 	tb.ForgelogsCheckpointLag.Record(context.Background(), 1)
+	tb.ForgelogsLateRecordAge.Record(context.Background(), 1)
+	tb.ForgelogsLateRecords.Add(context.Background(), 1)
 	tb.ForgelogsPages.Add(context.Background(), 1)
 	tb.ForgelogsRateLimitWait.Add(context.Background(), 1)
 	tb.ForgelogsRecordsDropped.Add(context.Background(), 1)
@@ -31,6 +33,12 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsCheckpointLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsLateRecordAge(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsLateRecords(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsPages(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
