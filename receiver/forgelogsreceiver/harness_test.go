@@ -51,6 +51,8 @@ type harness struct {
 	status *status.Streams
 	// start is where a stream without checkpoint begins.
 	start time.Time
+	// configure, when set, changes the configuration of the streams made after it was set.
+	configure func(*Config)
 }
 
 type harnessOption func(*forgesim.Config)
@@ -122,6 +124,9 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 		Pool: pages.NewPool(2, 2), Store: h.store, Status: h.status, ObsReport: obsrecv,
 	}
 	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start)}
+	if h.configure != nil {
+		h.configure(cfg)
+	}
 	walk := rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger)
 	return &stream{
 		spec:     spec,
