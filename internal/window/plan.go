@@ -17,6 +17,8 @@ type Plan struct {
 	// served after its first reading; 0 reads each window once.
 	LateArrival time.Duration
 	// PollInterval is the pause between windows once caught up.
+	// Cadence counts it from the start of the previous poll rather than from its end.
+	Cadence      bool
 	PollInterval time.Duration
 	// InitialLookback is where a stream without checkpoint starts.
 	InitialLookback time.Duration

@@ -88,10 +88,20 @@ func (w *Walk) rereadIfDue(ctx context.Context, state checkpoint.State) (checkpo
 	return next, true
 }
 
-// pause waits PollInterval before the next first reading, reading windows a second time
+// pollStart is where the pause after a poll planned at planned counts from: the poll's start
+// with Plan.Cadence, so that a turn waited for in the budget does not lengthen the cycle, else
+// its end.
+func (w *Walk) pollStart(planned time.Time) time.Time {
+	if w.Plan.Cadence {
+		return planned
+	}
+	return w.Clock.Now()
+}
+
+// pause waits PollInterval from from before the next first reading, reading windows a second time
 // meanwhile when they fall due, so that the first readings keep their pace.
-func (w *Walk) pause(ctx context.Context, state checkpoint.State) checkpoint.State {
-	until := w.Clock.Now().Add(w.Plan.PollInterval)
+func (w *Walk) pause(ctx context.Context, state checkpoint.State, from time.Time) checkpoint.State {
+	until := from.Add(w.Plan.PollInterval)
 	for ctx.Err() == nil {
 		if next, done := w.rereadIfDue(ctx, state); done {
 			state = next

@@ -72,7 +72,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 			end, ok := w.Plan.End(state.WindowStart, w.Clock.Now())
 			if !ok {
 				w.RecordLag(ctx)
-				state = w.pause(ctx, state)
+				state = w.pause(ctx, state, w.Clock.Now())
 				continue
 			}
 			state.WindowEnd, state.QueryHash = end, w.QueryHash
@@ -94,7 +94,7 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		state = next
 		w.RecordLag(ctx)
 		if w.Plan.CaughtUp(state.WindowStart, w.Clock.Now()) {
-			state = w.pause(ctx, state)
+			state = w.pause(ctx, state, w.pollStart(planned))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 )
 
@@ -27,6 +28,9 @@ type position struct {
 	mismatch bool
 	// accepted are the records of the page being decoded that accept let through.
 	accepted []forgeapi.RecordKey
+	// horizon, when set, lets the window's end move up to now - delay when its first page is
+	// asked for (see stretch).
+	horizon *window.Plan
 }
 
 func newPosition(state checkpoint.State) *position {
@@ -41,6 +45,20 @@ func newPosition(state checkpoint.State) *position {
 		p.previous[fp] = true
 	}
 	return p
+}
+
+// stretch moves the end of a window that has not delivered anything yet up to where the plan
+// would end it now. The walk plans a window before the stream's turn in the app's budget comes;
+// the turn can take a few seconds when several streams poll, and a window ended at the time of
+// its request is that much fresher.
+func (p *position) stretch(q *forgeapi.Query, now time.Time) {
+	if p.horizon == nil || p.read > 0 {
+		return
+	}
+	if end, ok := p.horizon.End(q.Start, now); ok && end.After(q.End) {
+		q.End = end
+		p.state.WindowEnd, p.end = end, uint64(end.UnixNano())
+	}
 }
 
 // startPage begins the decoding of a page.

@@ -46,8 +46,9 @@ func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *f
 func (cfg *Config) plan() window.Plan {
 	return window.Plan{
 		Max: maxWindow, Align: time.Millisecond,
-		Delay: cfg.Delay, LateArrival: cfg.LateArrival, PollInterval: cfg.PollInterval, InitialLookback: cfg.InitialLookback,
-		Retention: maxLookback, RetentionMargin: retentionMargin,
+		Delay: cfg.Delay, LateArrival: cfg.LateArrival, PollInterval: cfg.PollInterval, Cadence: true,
+		InitialLookback: cfg.InitialLookback,
+		Retention:       maxLookback, RetentionMargin: retentionMargin,
 	}
 }
 

@@ -21,7 +21,7 @@ func (s *stream) rereadWindow(ctx context.Context, state checkpoint.State) (chec
 	late := newLateFilter(state)
 	var loops loopGuard
 	for cursor, pages := "", 1; ; pages++ {
-		p, err := s.fetchPage(ctx, q, cursor, late, fields)
+		p, err := s.fetchPage(ctx, &q, cursor, late, fields)
 		if err != nil {
 			return state, err
 		}
@@ -84,6 +84,9 @@ func newLateFilter(state checkpoint.State) *lateFilter {
 }
 
 func (f *lateFilter) startPage() { f.accepted = f.accepted[:0] }
+
+// stretch keeps a second reading's window: it was fixed when it fell due.
+func (*lateFilter) stretch(*forgeapi.Query, time.Time) {}
 
 // accept takes a record of the window (the API's end bound is inclusive: what lies on it belongs
 // to the next window) that was not delivered before.

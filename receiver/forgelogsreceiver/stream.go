@@ -68,6 +68,8 @@ func (s *stream) run(ctx context.Context) {
 // recordFilter decides which records of a page are handed over. A page is decoded again when
 // the pipeline asks for a retry: each decoding begins with startPage and gets the same answers.
 type recordFilter interface {
+	// stretch may move the end of q, a window about to be asked for its first page, up to now.
+	stretch(q *forgeapi.Query, now time.Time)
 	startPage()
 	accept(forgeapi.RecordKey) bool
 }
@@ -89,9 +91,12 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	q.Start, q.End = state.WindowStart, state.WindowEnd
 	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
 	pos := newPosition(state)
+	if !state.InProgress() {
+		pos.horizon = &s.walk.Plan
+	}
 	var loops loopGuard
 	for cursor, pages := "", 1; ; pages++ {
-		p, err := s.fetchPage(ctx, q, cursor, pos, fields)
+		p, err := s.fetchPage(ctx, &q, cursor, pos, fields)
 		if err != nil {
 			return state, err
 		}
@@ -129,11 +134,14 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 }
 
 // fetchPage returns the next page of q, decoded, retrying until it succeeds or ctx ends.
-func (s *stream) fetchPage(ctx context.Context, q forgeapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
+func (s *stream) fetchPage(ctx context.Context, q *forgeapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
 	var p page
 	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
 		p.fetchedAt = s.clock.Now()
-		slot, err := s.fetcher.Fetch(ctx, q, cursor, s.pool)
+		if cursor == "" {
+			pos.stretch(q, p.fetchedAt)
+		}
+		slot, err := s.fetcher.Fetch(ctx, *q, cursor, s.pool)
 		if err != nil {
 			return err
 		}
