@@ -28,3 +28,13 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
 }
+
+// Written returns every record of env whose timestamp lies from from up to until, served yet or
+// not: what a receiver must deliver once the late ones have been served and read.
+func (s *Server) Written(app, env string, from, until time.Time) []Record {
+	var out []Record
+	for i := s.timeline.first(from); !s.timeline.at(i).After(until); i++ {
+		out = append(out, s.record(app, env, i))
+	}
+	return out
+}

@@ -46,6 +46,7 @@ func TestLateRecordsAreServedLatenessAfterTheirTimestamp(t *testing.T) {
 	_, later, _ := get(t, srv, "app", window(start, end), true)
 	assert.Len(t, later.AppLogs, all+3)
 	assert.Len(t, sim.Visible("app", "env", start, end.Add(-time.Millisecond)), all)
+	assert.Len(t, sim.Written("app", "env", start, end.Add(-time.Millisecond)), all, "written, served or not")
 }
 
 func TestNoLateRecordsByDefault(t *testing.T) {

@@ -128,6 +128,8 @@ type collectorEnv struct {
 	apiEndpoint, otlpEndpoint, storageDir, lookback, rpm string
 	// timeout is the API client's; empty for the default.
 	timeout string
+	// lateArrival is the logs receiver's late_arrival; empty for the default.
+	lateArrival string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
@@ -144,6 +146,9 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	)
 	if env.timeout != "" {
 		cmd.Env = append(cmd.Env, "E2E_TIMEOUT="+env.timeout)
+	}
+	if env.lateArrival != "" {
+		cmd.Env = append(cmd.Env, "E2E_LATE_ARRIVAL="+env.lateArrival)
 	}
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}
