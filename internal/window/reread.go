@@ -47,9 +47,10 @@ func (w *Walk) settle(next *checkpoint.State, read checkpoint.State, planned tim
 	if !next.Reread.Active() || read.InProgress() || next.Reread.Start.Before(read.WindowStart) {
 		return
 	}
+	// next starts where the window really ended: a reader may end it later than planned.
 	final := planned.Add(-w.Plan.LateArrival).Truncate(w.Plan.Align)
-	if read.WindowEnd.Before(final) {
-		final = read.WindowEnd
+	if next.WindowStart.Before(final) {
+		final = next.WindowStart
 	}
 	next.Reread.MoveTo(final)
 }
