@@ -63,7 +63,7 @@ func init() {
 		replace("pace-ignores-the-apps-streams",
 			"a caught-up stream leaves room in its app's budget for the other streams and the second reading (4)", pacing,
 			"plan.PollInterval = max(cfg.PollInterval, cfg.caughtUpShare(n))",
-			"plan.PollInterval = cfg.PollInterval"),
+			"plan.PollInterval = max(cfg.PollInterval, cfg.caughtUpShare(1+0*n))"),
 		replace("old-checkpoint-read-again",
 			"a checkpoint of today's format loads, and nothing it delivered is delivered again (4 Checkpoint)", rereadWalk,
 			"\t\t\tstart = state.WindowEnd\n",
