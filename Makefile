@@ -23,7 +23,7 @@ MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
 METRICS      := receiver/forgemetricsreceiver
 
-.PHONY: all help build sim run test unit e2e ops-check deploy-check generate generate-check lint bench bench-e2e bench-scale fuzz mutate clean
+.PHONY: all help build sim run test unit e2e ops-check deploy-check generate generate-check lint bench bench-e2e bench-scale bench-fresh fuzz mutate clean
 
 all: build
 
@@ -143,6 +143,10 @@ bench:
 ## bench-e2e: CPU and peak RSS per million records, forgelogs receiver against cron job + sidecar
 bench-e2e: build
 	$(GO) run ./test/benche2e -collector $(DIST)
+
+## bench-fresh: 15 minutes of live traffic with late records at the default settings: freshness, late records, cost
+bench-fresh: build
+	$(GO) run ./test/benche2e -mode fresh -collector $(DIST)
 
 ## bench-scale: one collector polling 1 to 1,000 streams at the real budget, then the lag of live apps
 ## beside an app with a deep backlog; about 12 minutes, so not part of CI. SCALE_FLAGS go to both,

@@ -14,9 +14,11 @@ if [[ -n "${FORGE_ENV_ID:-}" ]]; then
 fi
 
 if [[ -z "${FORGE_ENDPOINT:-}" ]]; then
+  # One record in ten reaches the simulated API 3 minutes late, as ingestion can lag: the second
+  # reading (late_arrival) finds them, counted in otelcol_forgelogs_late_records.
   # -control lets you create an environment while it runs; the receivers find it within a minute:
   #   curl -X POST 'http://127.0.0.1:8089/_sim/environments?app=sim-app&id=staging-env&type=STAGING'
-  ./bin/forgeapi-sim -addr 127.0.0.1:8089 -apps 'sim-app:production-env' -control &
+  ./bin/forgeapi-sim -addr 127.0.0.1:8089 -apps 'sim-app:production-env' -control -late-share 0.1 -lateness 3m &
   sim=$!
   trap 'kill $sim 2>/dev/null || true' EXIT
   # Records show up within seconds: the config's initial_lookback starts both receivers ten and

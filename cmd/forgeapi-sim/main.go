@@ -30,6 +30,8 @@ func main() {
 	flag.IntVar(&cfg.PageSize, "page-size", cfg.PageSize, "records per page")
 	flag.IntVar(&cfg.RequestsPerMinute, "rpm", cfg.RequestsPerMinute, "logs requests per minute per app before 429; 0 for no limit")
 	flag.IntVar(&cfg.MetricsRequestsPerMinute, "metrics-rpm", cfg.MetricsRequestsPerMinute, "metrics requests per minute per account before 429; 0 for no limit")
+	flag.Float64Var(&cfg.LateShare, "late-share", cfg.LateShare, "share of log records (0 to 1) served -lateness after their timestamp rather than at once")
+	flag.DurationVar(&cfg.Lateness, "lateness", cfg.Lateness, "how long after its timestamp a late log record is first served")
 	accounts := flag.String("accounts", "", "further accounts accepted by both APIs: email1:token1,email2:token2")
 	// The fault flags apply to both APIs.
 	flag.Float64Var(&cfg.Faults.ServerErrorRate, "fail-rate", 0, "share of requests answered 500")

@@ -32,6 +32,8 @@ type State struct {
 	// WindowStart: the previous window's end was inclusive for them, and the next window returns
 	// them again.
 	Boundary []uint64
+	// Reread is the second reading's progress, zero when late_arrival is off.
+	Reread Reread
 }
 
 // InProgress reports whether the state stops inside a window.
@@ -45,6 +47,10 @@ type encoded struct {
 	LastFingerprint uint64   `json:"last_fp,omitempty"`
 	QueryHash       uint64   `json:"query,omitempty"`
 	Boundary        []uint64 `json:"boundary,omitempty"`
+	// Added for late_arrival; absent from checkpoints written without it.
+	RereadStart int64  `json:"reread_start_ns,omitempty"`
+	RereadEnd   int64  `json:"reread_end_ns,omitempty"`
+	Delivered   []byte `json:"delivered,omitempty"`
 }
 
 // ErrCorrupt is returned for a stored checkpoint that cannot be read; it must never be taken for
@@ -64,6 +70,13 @@ func Marshal(s State) ([]byte, error) {
 	if !s.WindowEnd.IsZero() {
 		e.WindowEnd = s.WindowEnd.UnixNano()
 	}
+	if !s.Reread.Start.IsZero() {
+		e.RereadStart = s.Reread.Start.UnixNano()
+		if !s.Reread.End.IsZero() {
+			e.RereadEnd = s.Reread.End.UnixNano()
+		}
+		e.Delivered = encodeDelivered(s.Reread.Delivered)
+	}
 	return json.Marshal(e)
 }
 
@@ -79,12 +92,17 @@ func Unmarshal(data []byte) (State, error) {
 	if e.WindowStart <= 0 || e.Offset < 0 || (e.Offset > 0 && e.WindowEnd <= e.WindowStart) {
 		return State{}, fmt.Errorf("%w: inconsistent fields", ErrCorrupt)
 	}
+	reread, err := decodeReread(e)
+	if err != nil {
+		return State{}, err
+	}
 	s := State{
 		WindowStart:     time.Unix(0, e.WindowStart).UTC(),
 		Offset:          e.Offset,
 		LastFingerprint: e.LastFingerprint,
 		QueryHash:       e.QueryHash,
 		Boundary:        e.Boundary,
+		Reread:          reread,
 	}
 	if e.WindowEnd != 0 {
 		s.WindowEnd = time.Unix(0, e.WindowEnd).UTC()
@@ -154,6 +172,7 @@ func (m *MemoryStore) Load(_ context.Context, key string) (State, bool, error) {
 	defer m.mu.Unlock()
 	state, ok := m.states[key]
 	state.Boundary = append([]uint64(nil), state.Boundary...)
+	state.Reread.Delivered = append([]Delivered(nil), state.Reread.Delivered...)
 	return state, ok, nil
 }
 
@@ -162,6 +181,7 @@ func (m *MemoryStore) Save(_ context.Context, key string, state State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	state.Boundary = append([]uint64(nil), state.Boundary...)
+	state.Reread.Delivered = append([]Delivered(nil), state.Reread.Delivered...)
 	m.states[key] = state
 	return nil
 }

@@ -41,6 +41,10 @@ type Config struct {
 	PageSize         int
 	// Sites are the installation contexts records are spread over.
 	Sites []string
+	// LateShare is the share of records (0 to 1) that the logs API serves Lateness after their
+	// timestamp rather than at once, as an API whose ingestion lags does.
+	LateShare float64
+	Lateness  time.Duration
 	// RequestsPerMinute is the per-app limit answered with 429; 0 turns it off.
 	RequestsPerMinute int
 	// MetricsRequestsPerMinute is the per-account limit of the metrics API answered with 429;
@@ -180,8 +184,11 @@ func (s *Server) Requests() []Request {
 // without filters: what a receiver should deliver once it has caught up to until.
 func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	var out []Record
+	now := s.cfg.Now()
 	for i := s.timeline.first(from); !s.timeline.at(i).After(until); i++ {
-		out = append(out, s.record(app, env, i))
+		if r := s.record(app, env, i); !s.ServedAt(r).After(now) {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -430,7 +437,8 @@ func (s *Server) page(app string, q query, cursor string) ([]byte, error) {
 		next = c.Next
 	}
 	last := q.end
-	if now := s.cfg.Now(); now.Before(last) {
+	now := s.cfg.Now()
+	if now.Before(last) {
 		last = now
 	}
 	last = last.Truncate(time.Millisecond).Add(time.Millisecond - 1)
@@ -440,7 +448,7 @@ func (s *Server) page(app string, q query, cursor string) ([]byte, error) {
 	n := 0
 	for ; n < s.cfg.PageSize && !s.timeline.at(next).After(last); next++ {
 		rec := s.record(app, q.env, next)
-		if !q.matches(rec) {
+		if !q.matches(rec) || s.ServedAt(rec).After(now) {
 			continue
 		}
 		if n > 0 {

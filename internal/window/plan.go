@@ -13,7 +13,12 @@ type Plan struct {
 	Align time.Duration
 	// Delay keeps windows this far behind now, so that data the API ingests late is not missed.
 	Delay time.Duration
+	// LateArrival is the age at which a window is read a second time, for records the API
+	// served after its first reading; 0 reads each window once.
+	LateArrival time.Duration
 	// PollInterval is the pause between windows once caught up.
+	// Cadence counts it from the start of the previous poll rather than from its end.
+	Cadence      bool
 	PollInterval time.Duration
 	// InitialLookback is where a stream without checkpoint starts.
 	InitialLookback time.Duration
@@ -73,4 +78,35 @@ func ceil(t time.Time, align time.Duration) time.Time {
 		return down.Add(align)
 	}
 	return t
+}
+
+// RereadEvery is how much data a second reading waits for before it reads it: its windows
+// coalesce a minute of first readings into one, so a stream whose traffic fits a page a minute
+// spends at most one extra request a minute on them.
+const RereadEvery = time.Minute
+
+// RereadEnd returns the end of the window that the second reading reads next from start: up to
+// LateArrival before now, never past reached (where the first reading stands), at most Max. ok is
+// false while less than RereadEvery of it waits.
+func (p Plan) RereadEnd(start, reached, now time.Time) (end time.Time, ok bool) {
+	end = now.Add(-p.LateArrival).Truncate(p.Align)
+	if reached.Before(end) {
+		end = reached
+	}
+	if end.Sub(start) < RereadEvery {
+		return start, false
+	}
+	if longest := start.Add(p.Max); longest.Before(end) {
+		end = longest
+	}
+	return end, true
+}
+
+// RereadDue returns when RereadEnd will first be ok from start, as far as the clock decides it;
+// ok is false when only the first reading moving on can make it so.
+func (p Plan) RereadDue(start, reached time.Time) (due time.Time, ok bool) {
+	if reached.Sub(start) < RereadEvery {
+		return time.Time{}, false
+	}
+	return ceil(start.Add(RereadEvery+p.LateArrival), p.Align), true
 }

@@ -39,6 +39,10 @@ type Walk struct {
 	Status    *status.Streams
 	Observer  Observer
 	Logger    *zap.Logger
+	// Reread, when set and Plan.LateArrival is above zero, reads state.Reread's window
+	// [Start, End) a second time and hands over only the records no reading delivered before,
+	// adding them to state.Reread.Delivered (see reread.go).
+	Reread ReadFunc
 
 	// committed is the start of the window after the last commit: everything before it is delivered.
 	committed time.Time
@@ -60,15 +64,20 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		if oldest := w.Plan.Oldest(w.Clock.Now()); state.WindowStart.Before(oldest) {
 			state = w.skipTo(ctx, state, oldest)
 		}
+		if next, done := w.rereadIfDue(ctx, state); done {
+			state = next
+			continue
+		}
 		if !state.InProgress() {
 			end, ok := w.Plan.End(state.WindowStart, w.Clock.Now())
 			if !ok {
 				w.RecordLag(ctx)
-				_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
+				state = w.pause(ctx, state, w.Clock.Now())
 				continue
 			}
 			state.WindowEnd, state.QueryHash = end, w.QueryHash
 		}
+		planned := w.Clock.Now()
 		next, err := read(ctx, state)
 		switch {
 		case errors.Is(err, retry.ErrExpired):
@@ -80,11 +89,12 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 		case err != nil:
 			continue // ctx ended: the loop ends.
 		}
+		w.settle(&next, state, planned)
 		w.Commit(ctx, next)
 		state = next
 		w.RecordLag(ctx)
 		if w.Plan.CaughtUp(state.WindowStart, w.Clock.Now()) {
-			_ = w.Clock.Sleep(ctx, w.Plan.PollInterval)
+			state = w.pause(ctx, state, w.pollStart(planned))
 		}
 	}
 }
@@ -100,6 +110,9 @@ func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
 		// Saved at once: a restart before the first window is delivered must start here, not at a
 		// later now - initial_lookback, which would skip what lies between.
 		state := checkpoint.State{WindowStart: start}
+		if w.rereads() {
+			state.Reread.Start = start
+		}
 		w.Commit(ctx, state)
 		return state, nil
 	}
@@ -108,8 +121,11 @@ func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
 		// new filters, which is better than skipping data that only the new filters select.
 		w.Logger.Warn("Filters or sites changed in the middle of a window; re-reading it from its start",
 			zap.Time("window_start", state.WindowStart), zap.Time("window_end", state.WindowEnd))
+		reread := state.Reread
 		state = checkpoint.State{WindowStart: state.WindowStart, Boundary: state.Boundary}
+		state.Reread = reread
 	}
+	state = w.loadReread(state)
 	w.Logger.Info("Resuming from checkpoint", zap.Time("window_start", state.WindowStart), zap.Int("offset", state.Offset))
 	return state, nil
 }
@@ -121,6 +137,9 @@ func (w *Walk) skipTo(ctx context.Context, state checkpoint.State, start time.Ti
 		zap.Time("skipped_from", state.WindowStart), zap.Time("skipped_to", start), zap.Duration("skipped", skipped))
 	w.Observer.Skipped(ctx, skipped)
 	next := checkpoint.State{WindowStart: start}
+	if state.Reread.Active() {
+		next.Reread.Start = start
+	}
 	w.Commit(ctx, next)
 	return next
 }

@@ -15,8 +15,12 @@ import (
 )
 
 const (
-	defaultPollInterval      = time.Minute
-	defaultDelay             = time.Minute
+	// A record the API serves at once reaches the pipeline within poll_interval + delay (plus
+	// the turns of the app's other streams, see pacing.go): well within SPEC's 15 seconds.
+	defaultPollInterval = 5 * time.Second
+	defaultDelay        = 2 * time.Second
+	// defaultLateArrival reads each window again once it is 10 minutes old.
+	defaultLateArrival       = 10 * time.Minute
 	defaultInitialLookback   = time.Hour
 	defaultRequestsPerMinute = 30
 
@@ -25,6 +29,8 @@ const (
 	// maxRequestsPerMinute is the API's rate limit per app id.
 	maxRequestsPerMinute = 30
 	minInterval          = time.Second
+	// maxLateArrival bounds what the checkpoint remembers of delivered records.
+	maxLateArrival = time.Hour
 )
 
 // Levels accepted by the API's `level` parameter.
@@ -34,6 +40,7 @@ var (
 	errNoApps              = errors.New(`"apps" must list at least one app`)
 	errPollInterval        = fmt.Errorf(`"poll_interval" must be at least %s`, minInterval)
 	errDelay               = fmt.Errorf(`"delay" must be at least %s`, minInterval)
+	errLateArrival         = fmt.Errorf(`"late_arrival" must be 0 (off) or above "delay" and at most %s`, maxLateArrival)
 	errInitialLookback     = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
 	errRequestsPerMinute   = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per app; more only for a loopback endpoint)`, maxRequestsPerMinute)
 	errAppID               = errors.New(`"app_id" must be set`)
@@ -60,6 +67,9 @@ type Config struct {
 	PollInterval time.Duration `mapstructure:"poll_interval"`
 	// Delay keeps windows this far behind now, so logs ingested late by the API are not missed.
 	Delay time.Duration `mapstructure:"delay"`
+	// LateArrival is the age at which a window is read again, for the records the API served
+	// after its first reading; 0 turns the second reading off.
+	LateArrival time.Duration `mapstructure:"late_arrival"`
 	// InitialLookback is where a stream without a checkpoint starts.
 	InitialLookback time.Duration `mapstructure:"initial_lookback"`
 	// RequestsPerMinute is the request budget of one app id, shared by all of its streams. Values
@@ -105,6 +115,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Delay < minInterval {
 		errs = append(errs, fmt.Errorf("%w, got %s", errDelay, cfg.Delay))
+	}
+	if cfg.LateArrival < 0 || cfg.LateArrival > maxLateArrival || (cfg.LateArrival > 0 && cfg.LateArrival <= cfg.Delay) {
+		errs = append(errs, fmt.Errorf("%w, got %s", errLateArrival, cfg.LateArrival))
 	}
 	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
 		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))

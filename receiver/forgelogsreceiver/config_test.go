@@ -37,6 +37,7 @@ func TestLoadFullConfig(t *testing.T) {
 	assert.Equal(t, "s3cr3t-token", string(cfg.APIToken))
 	assert.Equal(t, 2*time.Minute, cfg.PollInterval)
 	assert.Equal(t, 90*time.Second, cfg.Delay)
+	assert.Equal(t, 30*time.Minute, cfg.LateArrival)
 	assert.Equal(t, 48*time.Hour, cfg.InitialLookback)
 	assert.Equal(t, 20, cfg.RequestsPerMinute)
 	assert.Equal(t, &storageID, cfg.StorageID)
@@ -58,8 +59,10 @@ func TestDefaults(t *testing.T) {
 	require.NoError(t, confmap.Validate(cfg))
 	assert.Equal(t, "https://api.atlassian.com", cfg.Endpoint)
 	assert.Equal(t, 30*time.Second, cfg.Timeout)
-	assert.Equal(t, time.Minute, cfg.PollInterval)
-	assert.Equal(t, time.Minute, cfg.Delay)
+	// SPEC 3 and 4: fresh within 15 s, complete up to 10 minutes late.
+	assert.Equal(t, 5*time.Second, cfg.PollInterval)
+	assert.Equal(t, 2*time.Second, cfg.Delay)
+	assert.Equal(t, 10*time.Minute, cfg.LateArrival)
 	assert.Equal(t, time.Hour, cfg.InitialLookback)
 	assert.Equal(t, 30, cfg.RequestsPerMinute)
 	assert.Nil(t, cfg.StorageID)
@@ -100,6 +103,9 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},
 		{"poll_interval_too_short", errPollInterval, `"poll_interval" must be at least 1s, got 500ms`},
 		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},
+		{"late_arrival_too_long", errLateArrival, `"late_arrival" must be 0 (off) or above "delay" and at most 1h0m0s, got 1h1m0s`},
+		{"late_arrival_negative", errLateArrival, `"late_arrival" must be 0 (off) or above "delay" and at most 1h0m0s, got -1m0s`},
+		{"late_arrival_within_delay", errLateArrival, `"late_arrival" must be 0 (off) or above "delay" and at most 1h0m0s, got 1m30s`},
 		{"rate_too_high", errRequestsPerMinute, `got 31`},
 		{"rate_zero", errRequestsPerMinute, `"requests_per_minute"`},
 		{"http_not_loopback", apiconfig.ErrEndpointScheme, `"endpoint" must use https://`},
@@ -118,7 +124,7 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 }
 
 func TestValidateAccepts(t *testing.T) {
-	for _, name := range []string{"rate_high_on_loopback", "rate_high_on_localhost", "auth_extension"} {
+	for _, name := range []string{"rate_high_on_loopback", "rate_high_on_localhost", "auth_extension", "late_arrival_off", "late_arrival_longest"} {
 		t.Run(name, func(t *testing.T) {
 			require.NoError(t, confmap.Validate(loadConfig(t, name)))
 		})

@@ -34,8 +34,12 @@ func (r *forgeReceiver) startDiscovery(httpClient *http.Client) error {
 		d.Watch(app.id(), app.EnvironmentTypes, newDiscoveryTelemetry(r.telemetry, app.id()),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
 				runs := map[string]func(context.Context){}
-				for _, spec := range appStreamSpecs(app, discoveredEnvironments(envs)) {
-					runs[spec.key] = r.newStream(spec).run
+				specs := appStreamSpecs(app, discoveredEnvironments(envs))
+				// Paced for the streams the app has now; streams already running keep the pace
+				// they started with, and the app's budget holds whatever the mix.
+				plan := r.cfg.appPlans(specs)[app.id()]
+				for _, spec := range specs {
+					runs[spec.key] = r.newStream(spec, plan).run
 				}
 				return runs
 			})

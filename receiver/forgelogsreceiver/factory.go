@@ -26,6 +26,7 @@ func createDefaultConfig() component.Config {
 		ClientConfig:      apiconfig.DefaultClientConfig(),
 		PollInterval:      defaultPollInterval,
 		Delay:             defaultDelay,
+		LateArrival:       defaultLateArrival,
 		InitialLookback:   defaultInitialLookback,
 		RequestsPerMinute: defaultRequestsPerMinute,
 		DiscoveryInterval: discovery.DefaultInterval,

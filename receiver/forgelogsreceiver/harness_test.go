@@ -51,6 +51,10 @@ type harness struct {
 	status *status.Streams
 	// start is where a stream without checkpoint begins.
 	start time.Time
+	// configure, when set, changes the configuration of the streams made after it was set.
+	configure func(*Config)
+	// streamsOfApp is how many streams of the app share its budget, for their pace; 1 when unset.
+	streamsOfApp int
 }
 
 type harnessOption func(*forgesim.Config)
@@ -121,8 +125,15 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 		Clock: h.clock, Jitter: ceilingJitter, Transient: backoff.Transient, Refused: backoff.Refused,
 		Pool: pages.NewPool(2, 2), Store: h.store, Status: h.status, ObsReport: obsrecv,
 	}
-	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start)}
-	walk := rt.Walk(cfg.plan(), spec.key, spec.queryHash, tel, settings.Logger)
+	cfg := &Config{Delay: time.Minute, PollInterval: time.Minute, InitialLookback: h.clock.Now().Sub(h.start), RequestsPerMinute: 30}
+	if h.configure != nil {
+		h.configure(cfg)
+	}
+	specs := make([]streamSpec, max(h.streamsOfApp, 1))
+	for i := range specs {
+		specs[i] = spec
+	}
+	walk := rt.Walk(cfg.appPlans(specs)[spec.query.AppID], spec.key, spec.queryHash, tel, settings.Logger)
 	return &stream{
 		spec:     spec,
 		walk:     walk,

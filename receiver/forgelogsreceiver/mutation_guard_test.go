@@ -253,7 +253,7 @@ func TestReceiverStampsTheScopeWithTheBuildVersion(t *testing.T) {
 // While behind, the next window follows at once: the two whole hours of backlog (6 pages of at
 // most 200 of 1,083 records each), then the rest up to now - delay, all spaced by the budget
 // alone, 2.04 s at 30 a minute. Only once less than a poll interval of logs waits does the
-// stream wait for its poll interval.
+// stream wait for the rest of its poll interval.
 func TestStreamReadsTheBacklogBackToBack(t *testing.T) {
 	h := newHarness(t)
 	start := h.clock.Now()
@@ -267,8 +267,10 @@ func TestStreamReadsTheBacklogBackToBack(t *testing.T) {
 		require.Equal(t, time.Duration(i)*2040*time.Millisecond, r.Time.Sub(start), "request %d", i)
 		require.Equal(t, h.start.Add(min(time.Duration(i/6), 2)*time.Hour), r.Start, "request %d", i)
 	}
-	// Planned when the second hour's last page arrived, the rest ends one delay before then.
-	assert.Equal(t, requests[11].Time.Add(-time.Minute), requests[12].End)
-	// The window after them waits one poll interval after the last page.
-	assert.Equal(t, requests[next-1].Time.Add(time.Minute), requests[next].Time)
+	// Planned when the second hour's last page arrived, the rest ends one delay before its own
+	// request, a turn of the budget later.
+	assert.Equal(t, requests[12].Time.Add(-time.Minute), requests[12].End)
+	// The window after them comes one poll interval after the rest was planned: polls keep
+	// their cadence, however long a window's pages took.
+	assert.Equal(t, requests[11].Time.Add(time.Minute), requests[next].Time)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
 )
 
@@ -25,6 +26,11 @@ type position struct {
 	read int
 	// mismatch is set when the record before the resume point is not the one delivered before.
 	mismatch bool
+	// accepted are the records of the page being decoded that accept let through.
+	accepted []forgeapi.RecordKey
+	// horizon, when set, lets the window's end move up to now - delay when its first page is
+	// asked for (see stretch).
+	horizon *window.Plan
 }
 
 func newPosition(state checkpoint.State) *position {
@@ -41,9 +47,34 @@ func newPosition(state checkpoint.State) *position {
 	return p
 }
 
+// stretch moves the end of a window that has not delivered anything yet up to where the plan
+// would end it now. The walk plans a window before the stream's turn in the app's budget comes;
+// the turn can take a few seconds when several streams poll, and a window ended at the time of
+// its request is that much fresher.
+func (p *position) stretch(q *forgeapi.Query, now time.Time) {
+	if p.horizon == nil || p.read > 0 {
+		return
+	}
+	if end, ok := p.horizon.End(q.Start, now); ok && end.After(q.End) {
+		q.End = end
+		p.state.WindowEnd, p.end = end, uint64(end.UnixNano())
+	}
+}
+
+// startPage begins the decoding of a page.
+func (p *position) startPage() { p.accepted = p.accepted[:0] }
+
 // accept decides a record of the page that follows the delivered ones: true when it must be
 // delivered. It gives the same answers when a page is decoded again, until advance.
 func (p *position) accept(k forgeapi.RecordKey) bool {
+	if p.decide(k) {
+		p.accepted = append(p.accepted, k)
+		return true
+	}
+	return false
+}
+
+func (p *position) decide(k forgeapi.RecordKey) bool {
 	index := p.read + k.Index
 	if k.Timestamp >= p.end {
 		p.boundary[k.Fingerprint] = struct{}{}
@@ -59,6 +90,11 @@ func (p *position) accept(k forgeapi.RecordKey) bool {
 
 // advance moves past a delivered page of records ending with last.
 func (p *position) advance(records int, last forgeapi.RecordKey) {
+	// The second reading must know what the first one delivered.
+	if p.state.Reread.Active() {
+		p.state.Reread.Delivered = appendDelivered(p.state.Reread.Delivered, p.state.Reread.Start, p.accepted)
+	}
+	p.accepted = p.accepted[:0]
 	p.read += records
 	if p.read > p.state.Offset {
 		p.state.Offset = p.read
@@ -81,7 +117,7 @@ func (p *position) short() bool { return p.read < p.state.Offset }
 
 // next is the checkpoint of the following window, once this one is complete.
 func (p *position) next() checkpoint.State {
-	next := checkpoint.State{WindowStart: p.state.WindowEnd}
+	next := checkpoint.State{WindowStart: p.state.WindowEnd, Reread: p.state.Reread}
 	for fp := range p.boundary {
 		next.Boundary = append(next.Boundary, fp)
 	}

@@ -51,8 +51,9 @@ func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Logs) *f
 func (cfg *Config) plan() window.Plan {
 	return window.Plan{
 		Max: maxWindow, Align: time.Millisecond,
-		Delay: cfg.Delay, PollInterval: cfg.PollInterval, InitialLookback: cfg.InitialLookback,
-		Retention: maxLookback, RetentionMargin: retentionMargin,
+		Delay: cfg.Delay, LateArrival: cfg.LateArrival, PollInterval: cfg.PollInterval, Cadence: true,
+		InitialLookback: cfg.InitialLookback,
+		Retention:       maxLookback, RetentionMargin: retentionMargin,
 	}
 }
 
@@ -85,18 +86,21 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 			r.budgets[app.id()] = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, app.id()), r.cfg.RequestsPerMinute)
 		}
 	}
-	for _, spec := range streamSpecs(r.cfg) {
-		r.rt.Go(r.newStream(spec).run)
+	specs := streamSpecs(r.cfg)
+	plans := r.cfg.appPlans(specs)
+	for _, spec := range specs {
+		r.rt.Go(r.newStream(spec, plans[spec.query.AppID]).run)
 	}
 	return r.startDiscovery(httpClient)
 }
 
-// newStream builds the stream of spec. It is safe to call from discovery's goroutines.
-func (r *forgeReceiver) newStream(spec streamSpec) *stream {
+// newStream builds the stream of spec, paced by its app's plan. It is safe to call from
+// discovery's goroutines.
+func (r *forgeReceiver) newStream(spec streamSpec, plan window.Plan) *stream {
 	logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
 		zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
 	tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
-	walk := r.rt.Walk(r.cfg.plan(), spec.key, spec.queryHash, tel, logger)
+	walk := r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger)
 	return &stream{
 		spec:     spec,
 		walk:     walk,

@@ -54,12 +54,24 @@ type stream struct {
 	tel      *streamTelemetry
 	clock    clock.Clock
 	logger   *zap.Logger
+	// toldLate is set once the stream logged that the API serves records late.
+	toldLate bool
 }
 
 // run polls until ctx ends.
 func (s *stream) run(ctx context.Context) {
 	s.tel.start(ctx)
+	s.walk.Reread = s.rereadWindow
 	s.walk.Run(ctx, s.readWindow)
+}
+
+// recordFilter decides which records of a page are handed over. A page is decoded again when
+// the pipeline asks for a retry: each decoding begins with startPage and gets the same answers.
+type recordFilter interface {
+	// stretch may move the end of q, a window about to be asked for its first page, up to now.
+	stretch(q *forgeapi.Query, now time.Time)
+	startPage()
+	accept(forgeapi.RecordKey) bool
 }
 
 // page is a decoded page still holding its slot, so that it can be decoded again.
@@ -79,9 +91,12 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	q.Start, q.End = state.WindowStart, state.WindowEnd
 	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
 	pos := newPosition(state)
+	if !state.InProgress() {
+		pos.horizon = &s.walk.Plan
+	}
 	var loops loopGuard
 	for cursor, pages := "", 1; ; pages++ {
-		p, err := s.fetchPage(ctx, q, cursor, pos, fields)
+		p, err := s.fetchPage(ctx, &q, cursor, pos, fields)
 		if err != nil {
 			return state, err
 		}
@@ -119,17 +134,21 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 }
 
 // fetchPage returns the next page of q, decoded, retrying until it succeeds or ctx ends.
-func (s *stream) fetchPage(ctx context.Context, q forgeapi.Query, cursor string, pos *position, fields []zap.Field) (*page, error) {
+func (s *stream) fetchPage(ctx context.Context, q *forgeapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
 	var p page
 	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
 		p.fetchedAt = s.clock.Now()
-		slot, err := s.fetcher.Fetch(ctx, q, cursor, s.pool)
+		if cursor == "" {
+			pos.stretch(q, p.fetchedAt)
+		}
+		slot, err := s.fetcher.Fetch(ctx, *q, cursor, s.pool)
 		if err != nil {
 			return err
 		}
 		// A decoder lives as long as its page: a waiting stream holds no decoding state.
 		p.decoder = forgeapi.NewDecoder(s.spec.resource, s.scope)
 		p.body = forgeapi.Fingerprint(slot.Buf.Bytes())
+		pos.startPage()
 		p.Page, err = p.decoder.Decode(slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
 		if err != nil {
 			slot.Release()
@@ -147,7 +166,7 @@ func (s *stream) fetchPage(ctx context.Context, q forgeapi.Query, cursor string,
 
 // deliver hands the page's records to the pipeline until it accepts them. A permanent error
 // drops them, logged and counted.
-func (s *stream) deliver(ctx context.Context, p *page, pos *position, fields []zap.Field) error {
+func (s *stream) deliver(ctx context.Context, p *page, pos recordFilter, fields []zap.Field) error {
 	count := p.Logs.LogRecordCount()
 	if count == 0 {
 		return nil
@@ -157,6 +176,7 @@ func (s *stream) deliver(ctx context.Context, p *page, pos *position, fields []z
 		if attempt > 0 {
 			// Processors may have changed the first attempt: decode the kept body again. accept
 			// gives the same verdicts, as the position has not moved yet.
+			pos.startPage()
 			again, _ := p.decoder.Decode(p.slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
 			logs = again.Logs
 		}

@@ -49,6 +49,7 @@ func (t *streamTelemetry) start(ctx context.Context) {
 		t.dropped(ctx, reason, 0)
 	}
 	t.builder.ForgelogsSkippedSpan.Add(ctx, 0, t.attrs)
+	t.builder.ForgelogsLateRecords.Add(ctx, 0, t.attrs)
 }
 
 // Requests implements retry.Observer.
@@ -81,6 +82,12 @@ func (t *streamTelemetry) page(ctx context.Context, d forgeapi.Drops, logger *za
 	}
 	t.dropped(ctx, reasonInvalidTraceID, d.InvalidTraceID)
 	t.dropped(ctx, reasonInvalidSpanID, d.InvalidSpanID)
+}
+
+// late counts a record found by the second reading, age after its timestamp.
+func (t *streamTelemetry) late(ctx context.Context, age time.Duration) {
+	t.builder.ForgelogsLateRecords.Add(ctx, 1, t.attrs)
+	t.builder.ForgelogsLateRecordAge.Record(ctx, age.Seconds(), t.attrs)
 }
 
 func (t *streamTelemetry) received(ctx context.Context, n int) {

@@ -13,7 +13,8 @@
 // Two more modes measure one collector polling many apps at the API's real budget of 30 requests
 // a minute per app (`make bench-scale`): -mode scale (memory, goroutines and CPU as streams are
 // added) and -mode fairness (the checkpoint lag of live apps beside an app with a deep backlog).
-// -mode idle runs the receiver in this process to measure what an idle stream holds.
+// -mode idle runs the receiver in this process to measure what an idle stream holds. -mode fresh
+// (`make bench-fresh`) measures freshness and late records at the receiver's default settings.
 package main
 
 import (
@@ -50,12 +51,13 @@ func main() {
 		poller(os.Args[2:])
 		return
 	}
-	mode := flag.String("mode", "compare", "compare (forgelogs against cron + sidecar), scale, fairness or idle (in process)")
+	mode := flag.String("mode", "compare", "compare (forgelogs against cron + sidecar), scale, fairness, idle (in process) or fresh")
 	records := flag.Int("records", 1_000_000, "compare: records the simulator serves")
 	pageSize := flag.Int("page-size", 1000, "records per API page")
 	collector := flag.String("collector", "bin/otelcol-forge", "the built distribution")
 	scaleOpts := registerScaleFlags()
 	fairOpts := registerFairnessFlags()
+	freshOpts := registerFreshFlags()
 	flag.Parse()
 	switch *mode {
 	case "compare":
@@ -66,8 +68,10 @@ func main() {
 		runFairness(*collector, *pageSize, fairOpts, scaleOpts)
 	case "idle":
 		runIdle(*pageSize, scaleOpts)
+	case "fresh":
+		runFresh(*collector, freshOpts)
 	default:
-		log.Fatalf("-mode: want compare, scale, fairness or idle, got %q", *mode)
+		log.Fatalf("-mode: want compare, scale, fairness, idle or fresh, got %q", *mode)
 	}
 }
 

@@ -132,6 +132,8 @@ type collectorEnv struct {
 	config string
 	// extra are further NAME=value variables for config.
 	extra []string
+	// lateArrival is the logs receiver's late_arrival; empty for the default.
+	lateArrival string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
@@ -154,6 +156,9 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 		cmd.Env = append(cmd.Env, "E2E_TIMEOUT="+env.timeout)
 	}
 	cmd.Env = append(cmd.Env, env.extra...)
+	if env.lateArrival != "" {
+		cmd.Env = append(cmd.Env, "E2E_LATE_ARRIVAL="+env.lateArrival)
+	}
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}
 	require.NoError(t, cmd.Start())

@@ -35,7 +35,8 @@ func TestAlertsAndDashboardAgainstTheCollector(t *testing.T) {
 	// window it reads holds points.
 	start(t, "simulator", nil, repoBinary(t, "forgeapi-sim"), "-addr", "127.0.0.1:"+simPort,
 		"-apps", "sim-app:sim-env;refused-app:refused-env", "-token", "ops-token",
-		"-backlog", "301h", "-rate", "5", "-rpm", "0", "-metrics-rpm", "0", "-throttle-rate", "0.3")
+		"-backlog", "301h", "-rate", "5", "-rpm", "0", "-metrics-rpm", "0", "-throttle-rate", "0.3",
+		"-late-share", "0.2", "-lateness", "2s")
 	collectorStarted := time.Now()
 	start(t, "collector", []string{
 		"OPS_API_ENDPOINT=http://127.0.0.1:" + simPort, "OPS_API_TOKEN=ops-token",

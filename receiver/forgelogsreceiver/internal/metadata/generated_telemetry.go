@@ -31,6 +31,8 @@ type TelemetryBuilder struct {
 	ForgelogsDiscoveredEnvironments metric.Int64Gauge
 	ForgelogsDiscoveryRequests      metric.Int64Counter
 	ForgelogsEnvironmentChanges     metric.Int64Counter
+	ForgelogsLateRecordAge          metric.Float64Histogram
+	ForgelogsLateRecords            metric.Int64Counter
 	ForgelogsPages                  metric.Int64Counter
 	ForgelogsRateLimitWait          metric.Float64Counter
 	ForgelogsRecordsDropped         metric.Int64Counter
@@ -95,6 +97,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_forgelogs_environment_changes",
 		metric.WithDescription("Environments that appeared in or vanished from an app's environment listing. [Development]"),
 		metric.WithUnit("{environment}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsLateRecordAge, err = builder.meter.Float64Histogram(
+		"otelcol_forgelogs_late_record_age",
+		metric.WithDescription("How long after its timestamp each record found late was found; the API served it between its window's first reading and then. [Development]"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries([]float64{30, 60, 120, 300, 600, 660, 900, 1200, 1800, 2700, 3600, 3900}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgelogsLateRecords, err = builder.meter.Int64Counter(
+		"otelcol_forgelogs_late_records",
+		metric.WithDescription("Records that the second reading of a window found although its first reading had not (the API served them late), delivered once. [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ForgelogsPages, err = builder.meter.Int64Counter(

@@ -24,6 +24,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ForgelogsDiscoveredEnvironments.Record(context.Background(), 1)
 	tb.ForgelogsDiscoveryRequests.Add(context.Background(), 1)
 	tb.ForgelogsEnvironmentChanges.Add(context.Background(), 1)
+	tb.ForgelogsLateRecordAge.Record(context.Background(), 1)
+	tb.ForgelogsLateRecords.Add(context.Background(), 1)
 	tb.ForgelogsPages.Add(context.Background(), 1)
 	tb.ForgelogsRateLimitWait.Add(context.Background(), 1)
 	tb.ForgelogsRecordsDropped.Add(context.Background(), 1)
@@ -42,6 +44,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsEnvironmentChanges(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsLateRecordAge(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgelogsLateRecords(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgelogsPages(t, testTel,
