@@ -44,11 +44,7 @@ var (
 	errInitialLookback     = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
 	errRequestsPerMinute   = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per app; more only for a loopback endpoint)`, maxRequestsPerMinute)
 	errAppID               = errors.New(`"app_id" must be set`)
-	errNoEnvironments      = errors.New(`"environments" must list at least one environment (leave the key out to discover them)`)
 	errDiscoveryInterval   = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
-	errEnvironmentType     = errors.New(`"environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION)`)
-	errTypesWithListed     = errors.New(`"environment_types" applies only to an app whose "environments" are discovered; leave one of them out`)
-	errDiscoveredTwice     = errors.New(`"app_id" of an app whose environments are discovered may appear in one entry only`)
 	errEnvironmentID       = errors.New(`"environments[].id" must be set`)
 	errDuplicateStream     = errors.New(`duplicate (app_id, environment id) pair`)
 	errUnknownLevel        = errors.New(`"levels" has an unknown level (want TRACE, DEBUG, INFO, WARN, ERROR or FATAL)`)
@@ -147,7 +143,7 @@ func (cfg *Config) validateApps() []error {
 		if app.id() == "" { // an ARI without its id counts as none
 			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
 		}
-		errs = append(errs, validateDiscovery(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[app.id()])...)
+		errs = append(errs, discovery.ValidateEntry(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[app.id()])...)
 		for j, env := range app.Environments {
 			if env.ID == "" {
 				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
@@ -169,25 +165,6 @@ func (cfg *Config) validateApps() []error {
 				errs = append(errs, fmt.Errorf("%s: %w", where, errEmptyInstallationCx))
 				break
 			}
-		}
-	}
-	return errs
-}
-
-// validateDiscovery checks an app entry's choice between listed and discovered environments.
-func validateDiscovery(where string, discovers bool, listed int, types []string, entries int) []error {
-	var errs []error
-	switch {
-	case !discovers && listed == 0:
-		errs = append(errs, fmt.Errorf("%s.environments: %w", where, errNoEnvironments))
-	case !discovers && len(types) > 0:
-		errs = append(errs, fmt.Errorf("%s.environment_types: %w", where, errTypesWithListed))
-	case discovers && entries > 1:
-		errs = append(errs, fmt.Errorf("%s.app_id: %w", where, errDiscoveredTwice))
-	}
-	for j, t := range types {
-		if !discovery.ValidType(t) {
-			errs = append(errs, fmt.Errorf("%s.environment_types[%d]: %w, got %q", where, j, errEnvironmentType, t))
 		}
 	}
 	return errs

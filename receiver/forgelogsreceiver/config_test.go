@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -92,10 +93,10 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 	}{
 		{"no_apps", errNoApps, `"apps"`},
 		{"app_without_id", errAppID, `apps[0]: "app_id"`},
-		{"empty_environments", errNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
-		{"unknown_environment_type", errEnvironmentType, `apps[0].environment_types[1]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "CUSTOM"`},
-		{"environment_types_with_environments", errTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
-		{"discovered_app_listed_twice", errDiscoveredTwice, `apps[0].app_id`},
+		{"empty_environments", discovery.ErrNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
+		{"unknown_environment_type", discovery.ErrEnvironmentType, `apps[0].environment_types[1]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "CUSTOM"`},
+		{"environment_types_with_environments", discovery.ErrTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
+		{"discovered_app_listed_twice", discovery.ErrDiscoveredTwice, `apps[0].app_id`},
 		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 500ms`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
 		{"duplicate_stream", errDuplicateStream, `apps[1].environments[0]`},

@@ -3,10 +3,6 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 import (
 	"context"
 	"net/http"
-	"time"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
@@ -31,7 +27,7 @@ func (r *forgeReceiver) startDiscovery(httpClient *http.Client) error {
 	}
 	d := discovery.New(r.rt, client, r.cfg.DiscoveryInterval, r.settings.Logger)
 	for _, app := range apps {
-		d.Watch(app.id(), app.EnvironmentTypes, newDiscoveryTelemetry(r.telemetry, app.id()),
+		d.Watch(app.id(), app.EnvironmentTypes, discovery.NewTelemetry(discoveryInstruments(r.telemetry), app.id()),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
 				runs := map[string]func(context.Context){}
 				specs := appStreamSpecs(app, discoveredEnvironments(envs))
@@ -56,37 +52,9 @@ func discoveredEnvironments(envs []discovery.Environment) []EnvironmentConfig {
 	return out
 }
 
-// discoveryTelemetry records one app's discovery: its calls, apart from the logs API's requests,
-// and the environments found.
-type discoveryTelemetry struct {
-	builder *metadata.TelemetryBuilder
-	appID   string
-	attrs   metric.MeasurementOption
-}
-
-func newDiscoveryTelemetry(builder *metadata.TelemetryBuilder, appID string) *discoveryTelemetry {
-	return &discoveryTelemetry{builder: builder, appID: appID, attrs: metric.WithAttributes(attribute.String("app_id", appID))}
-}
-
-// Requests implements retry.Observer.
-func (t *discoveryTelemetry) Requests(ctx context.Context, status, n int) {
-	t.builder.ForgelogsDiscoveryRequests.Add(ctx, int64(n), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.Int("status_code", status)))
-}
-
-// RateLimitWait implements retry.Observer: discovery's own budget is not the app's, whose wait
-// forgelogs_rate_limit_wait measures.
-func (*discoveryTelemetry) RateLimitWait(context.Context, time.Duration) {}
-
-// Environments implements discovery.Observer.
-func (t *discoveryTelemetry) Environments(ctx context.Context, n int) {
-	t.builder.ForgelogsDiscoveredEnvironments.Record(ctx, int64(n), t.attrs)
-}
-
-// Changed implements discovery.Observer.
-func (t *discoveryTelemetry) Changed(ctx context.Context, appeared, vanished int) {
-	t.builder.ForgelogsEnvironmentChanges.Add(ctx, int64(appeared), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.String("change", "appeared")))
-	t.builder.ForgelogsEnvironmentChanges.Add(ctx, int64(vanished), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.String("change", "vanished")))
+// discoveryInstruments are the receiver's discovery metrics.
+func discoveryInstruments(tb *metadata.TelemetryBuilder) discovery.Instruments {
+	return discovery.Instruments{
+		Requests: tb.ForgelogsDiscoveryRequests, Environments: tb.ForgelogsDiscoveredEnvironments, Changes: tb.ForgelogsEnvironmentChanges,
+	}
 }

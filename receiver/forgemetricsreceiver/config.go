@@ -57,11 +57,7 @@ var (
 	errEmptyMetric          = errors.New(`"metrics" has an empty name`)
 	errAppID                = errors.New(`"app_id" must be set`)
 	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
-	errNoEnvironments       = errors.New(`"environments" must list at least one environment (leave the key out to discover them)`)
 	errDiscoveryInterval    = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
-	errEnvironmentType      = errors.New(`"environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION)`)
-	errTypesWithListed      = errors.New(`"environment_types" applies only to an app whose "environments" are discovered; leave one of them out`)
-	errDiscoveredTwice      = errors.New(`"app_id" of an app whose environments are discovered may appear in one entry only`)
 	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
 	errDuplicateEnvironment = errors.New(`duplicate environment id`)
 )
@@ -162,7 +158,7 @@ func (cfg *Config) validateApps() []error {
 			// The entries of one app are one stream, whose points have one service.name.
 			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
 		}
-		errs = append(errs, validateDiscovery(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
+		errs = append(errs, discovery.ValidateEntry(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
 		for j, env := range app.Environments {
 			switch key := [2]string{id, env.ID}; {
 			case env.ID == "":
@@ -172,25 +168,6 @@ func (cfg *Config) validateApps() []error {
 			default:
 				envs[key] = true
 			}
-		}
-	}
-	return errs
-}
-
-// validateDiscovery checks an app entry's choice between listed and discovered environments.
-func validateDiscovery(where string, discovers bool, listed int, types []string, entries int) []error {
-	var errs []error
-	switch {
-	case !discovers && listed == 0:
-		errs = append(errs, fmt.Errorf("%s.environments: %w", where, errNoEnvironments))
-	case !discovers && len(types) > 0:
-		errs = append(errs, fmt.Errorf("%s.environment_types: %w", where, errTypesWithListed))
-	case discovers && entries > 1:
-		errs = append(errs, fmt.Errorf("%s.app_id: %w", where, errDiscoveredTwice))
-	}
-	for j, t := range types {
-		if !discovery.ValidType(t) {
-			errs = append(errs, fmt.Errorf("%s.environment_types[%d]: %w, got %q", where, j, errEnvironmentType, t))
 		}
 	}
 	return errs

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
 )
 
@@ -88,10 +89,10 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"ari_without_id", errAppID, `apps[0]: "app_id"`},
 		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
 		{"duplicate_environment_across_entries", errDuplicateEnvironment, `apps[1].environments[1]: duplicate environment id "env" of app "app"`},
-		{"empty_environments", errNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
-		{"unknown_environment_type", errEnvironmentType, `apps[0].environment_types[0]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "production"`},
-		{"environment_types_with_environments", errTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
-		{"discovered_app_listed_twice", errDiscoveredTwice, `apps[1].app_id`},
+		{"empty_environments", discovery.ErrNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
+		{"unknown_environment_type", discovery.ErrEnvironmentType, `apps[0].environment_types[0]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "production"`},
+		{"environment_types_with_environments", discovery.ErrTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
+		{"discovered_app_listed_twice", discovery.ErrDiscoveredTwice, `apps[1].app_id`},
 		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 0s`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
 		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},

@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
@@ -34,7 +31,7 @@ func (r *metricsReceiver) startDiscovery(httpClient *http.Client, apps []AppConf
 		s.discovered = newDiscoveredEnvironments(appID, plan, r.rt.Store, r.rt.Status)
 		// The app's window walk does not count skipped spans: its environments do, each its own.
 		s.walk.Observer = lagOnly{s.tel}
-		d.Watch(appID, app.EnvironmentTypes, newDiscoveryTelemetry(r.telemetry, appID),
+		d.Watch(appID, app.EnvironmentTypes, discovery.NewTelemetry(discoveryInstruments(r.telemetry), appID),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
 				s.discovered.set(envs, r.rt.Clock.Now())
 				return map[string]func(context.Context){s.walk.Key: s.run}
@@ -48,37 +45,9 @@ type lagOnly struct{ *appTelemetry }
 
 func (lagOnly) Skipped(context.Context, time.Duration) {}
 
-// discoveryTelemetry records one app's discovery: its calls, apart from the metrics API's
-// requests, and the environments found.
-type discoveryTelemetry struct {
-	builder *metadata.TelemetryBuilder
-	appID   string
-	attrs   metric.MeasurementOption
-}
-
-func newDiscoveryTelemetry(builder *metadata.TelemetryBuilder, appID string) *discoveryTelemetry {
-	return &discoveryTelemetry{builder: builder, appID: appID, attrs: metric.WithAttributes(attribute.String("app_id", appID))}
-}
-
-// Requests implements retry.Observer.
-func (t *discoveryTelemetry) Requests(ctx context.Context, status, n int) {
-	t.builder.ForgemetricsDiscoveryRequests.Add(ctx, int64(n), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.Int("status_code", status)))
-}
-
-// RateLimitWait implements retry.Observer: discovery's own budget is not the account's, whose
-// wait forgemetrics_rate_limit_wait measures.
-func (*discoveryTelemetry) RateLimitWait(context.Context, time.Duration) {}
-
-// Environments implements discovery.Observer.
-func (t *discoveryTelemetry) Environments(ctx context.Context, n int) {
-	t.builder.ForgemetricsDiscoveredEnvironments.Record(ctx, int64(n), t.attrs)
-}
-
-// Changed implements discovery.Observer.
-func (t *discoveryTelemetry) Changed(ctx context.Context, appeared, vanished int) {
-	t.builder.ForgemetricsEnvironmentChanges.Add(ctx, int64(appeared), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.String("change", "appeared")))
-	t.builder.ForgemetricsEnvironmentChanges.Add(ctx, int64(vanished), metric.WithAttributes(
-		attribute.String("app_id", t.appID), attribute.String("change", "vanished")))
+// discoveryInstruments are the receiver's discovery metrics.
+func discoveryInstruments(tb *metadata.TelemetryBuilder) discovery.Instruments {
+	return discovery.Instruments{
+		Requests: tb.ForgemetricsDiscoveryRequests, Environments: tb.ForgemetricsDiscoveredEnvironments, Changes: tb.ForgemetricsEnvironmentChanges,
+	}
 }
