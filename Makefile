@@ -19,6 +19,7 @@ DIST         := bin/otelcol-forge
 SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
+USAGE        := receiver/forgeusagereceiver
 METRICS      := receiver/forgemetricsreceiver
 
 .PHONY: all build sim run test unit e2e ops-check deploy-check generate lint bench bench-e2e bench-scale fuzz mutate clean
@@ -91,11 +92,14 @@ deploy-check: build $(HELM) $(CHART)/Chart.yaml
 generate:
 	$(MDATAGEN) $(LOGS)/metadata.yaml
 	$(MDATAGEN) $(METRICS)/metadata.yaml
+	$(MDATAGEN) $(USAGE)/metadata.yaml
 	@# golden.WriteLogs marks the writing run failed on purpose; the second run checks the new files.
 	-$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1 -update >/dev/null
 	$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1 -update
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run TestDecodeGolden -count=1 -update
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run TestDecodeGolden -count=1
 
 lint:
 	$(GO) mod tidy -diff
