@@ -6,9 +6,11 @@
 package forgesim // import "github.com/forgelogs/otelcol-forge/internal/forgesim"
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -45,7 +47,11 @@ type Config struct {
 	// MetricsRequestsPerMinute is the per-account limit of the metrics API answered with 429;
 	// 0 turns it off.
 	MetricsRequestsPerMinute int
-	Faults                   Faults
+	// UsageRequestsPerMinute is the per-account limit of the App resource usage API answered
+	// with 429; 0 turns it off. UsagePageSize is its page size (default 100).
+	UsageRequestsPerMinute int
+	UsagePageSize          int
+	Faults                 Faults
 	// Now is the simulator's clock; records after it are not yet visible.
 	Now  func() time.Time
 	Seed uint64
@@ -77,7 +83,10 @@ func DefaultConfig() Config {
 		RequestsPerMinute: 30,
 		// The App metrics API allows five calls a minute per user.
 		MetricsRequestsPerMinute: 5,
-		Now:                      time.Now,
+		// The App resource usage API allows five requests a minute.
+		UsageRequestsPerMinute: 5,
+		UsagePageSize:          defaultUsagePageSize,
+		Now:                    time.Now,
 	}
 }
 
@@ -104,6 +113,10 @@ type Request struct {
 	QueryError  string `json:"query_error,omitempty"`
 	Fault       string `json:"fault,omitempty"`
 	Cursor      bool   `json:"cursor"`
+	// Resource, GroupBy and Page are the usage request's; EnvironmentID its environment filter.
+	Resource string `json:"resource,omitempty"`
+	GroupBy  string `json:"group_by,omitempty"`
+	Page     int    `json:"page,omitempty"`
 }
 
 // Server serves the simulated API.
@@ -117,6 +130,8 @@ type Server struct {
 	admitted map[string][]time.Time // per app, times of logs requests that counted against its limit
 	// per account, times of metrics requests that counted against its limit
 	accountAdmitted map[string][]time.Time
+	// per account, times of usage requests that counted against its limit
+	usageAdmitted map[string][]time.Time
 }
 
 // New returns a simulator for cfg; zero fields take DefaultConfig's values.
@@ -130,6 +145,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.RecordsPerSecond <= 0 {
 		cfg.RecordsPerSecond = def.RecordsPerSecond
+	}
+	if cfg.UsagePageSize <= 0 {
+		cfg.UsagePageSize = defaultUsagePageSize
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = def.PageSize
@@ -146,6 +164,7 @@ func New(cfg Config) *Server {
 		rng:             rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		admitted:        map[string][]time.Time{},
 		accountAdmitted: map[string][]time.Time{},
+		usageAdmitted:   map[string][]time.Time{},
 	}
 }
 
@@ -166,7 +185,7 @@ func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	return out
 }
 
-// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API), and
+// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics and usage APIs), and
 // GET /_sim/requests with the request log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
@@ -175,6 +194,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(s.Requests())
 		return
 	case "/graphql":
+		// One endpoint serves every GraphQL API: the query names the field it asks for.
+		raw, err := readGraphQL(r)
+		if err == nil && isUsageQuery(raw) {
+			s.serveUsage(w, r, raw)
+			return
+		}
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(raw), errReader{err}))
 		s.serveMetrics(w, r)
 		return
 	}
