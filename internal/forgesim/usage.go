@@ -94,17 +94,13 @@ func usageMicros(app, resource, env, site string, hour time.Time) int64 {
 // [start, end) in ONE_HOUR periods, grouped by groupBy (ENVIRONMENT_ID or CONTEXT_ARI, in which
 // case env names the environment filter), ignoring the simulator's clock: pick end <= Now.
 func (s *Server) VisibleUsage(app, resource, groupBy, env string, start, end time.Time) []UsagePoint {
-	return s.usagePoints(strings.TrimPrefix(app, appARIPrefix), resource, groupBy, env, nil, start, end, end)
+	return s.usagePoints(strings.TrimPrefix(app, appARIPrefix), resource, groupBy, env, nil, start, end, end, time.Hour)
 }
 
-// usagePoints lists the rows of an answer in its order: by period, then environment or site. A
-// period is served once it has ended (by now) and when it overlaps [start, end); periods start
+// usagePoints lists the rows of an answer in its order, in periods of step: by period, then
+// environment or site. A period is served once it has ended (by now) and when it overlaps [start, end); periods start
 // no earlier than the simulator's origin.
-func (s *Server) usagePoints(app, resource, groupBy, envFilter string, sites []string, start, end, now time.Time) []UsagePoint {
-	step := time.Hour
-	if end.Sub(start) > usageHourlyUpTo {
-		step = 24 * time.Hour
-	}
+func (s *Server) usagePoints(app, resource, groupBy, envFilter string, sites []string, start, end, now time.Time, step time.Duration) []UsagePoint {
 	envs := s.cfg.Apps[app]
 	if envFilter != "" {
 		envs = []string{envFilter}
@@ -265,7 +261,11 @@ func (s *Server) answerUsage(w http.ResponseWriter, r *http.Request, raw []byte,
 	case entry.Page < 1:
 		return badRequest("page must be at least 1")
 	}
-	rows := s.usagePoints(entry.AppID, *f.Resource, groupBy, entry.EnvironmentID, f.ContextAris, start.UTC(), end.UTC(), now)
+	step := time.Hour
+	if end.Sub(start) > usageHourlyUpTo {
+		step = 24 * time.Hour
+	}
+	rows := s.usagePoints(entry.AppID, *f.Resource, groupBy, entry.EnvironmentID, f.ContextAris, start.UTC(), end.UTC(), now, step)
 	size := s.cfg.UsagePageSize
 	from := min((entry.Page-1)*size, len(rows))
 	body := usageAnswer(rows[from:min(from+size, len(rows))], groupBy, entry.Page, size)
