@@ -9,8 +9,9 @@ if [[ -z "${FORGE_ENDPOINT:-}" ]]; then
   ./bin/forgeapi-sim -addr 127.0.0.1:8089 &
   sim=$!
   trap 'kill $sim 2>/dev/null || true' EXIT
-  # Records show up within seconds: the config's initial_lookback starts both receivers ten and
-  # thirty minutes back, so there is a backlog to read at once.
-  echo "Simulator started; the collector prints Forge records below (debug exporter)."
+  # Records show up within seconds: the config's initial_lookback starts the logs, metrics and
+  # usage receivers ten minutes, thirty minutes and two hours back, so there is a backlog to read
+  # at once (usage: the last two complete hours, a metric per resource named forgeusage_*).
+  echo "Simulator started; the collector prints Forge records, metrics and resource usage below (debug exporter)."
 fi
 ./bin/otelcol-forge --config otelcol-config.yaml

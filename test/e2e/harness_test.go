@@ -128,6 +128,8 @@ type collectorEnv struct {
 	apiEndpoint, otlpEndpoint, storageDir, lookback, rpm string
 	// timeout is the API client's; empty for the default.
 	timeout string
+	// usageLookback and usageRPM are the usage receiver's; empty for the config's defaults.
+	usageLookback, usageRPM string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
@@ -144,6 +146,12 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	)
 	if env.timeout != "" {
 		cmd.Env = append(cmd.Env, "E2E_TIMEOUT="+env.timeout)
+	}
+	if env.usageLookback != "" {
+		cmd.Env = append(cmd.Env, "E2E_USAGE_LOOKBACK="+env.usageLookback)
+	}
+	if env.usageRPM != "" {
+		cmd.Env = append(cmd.Env, "E2E_USAGE_RPM="+env.usageRPM)
 	}
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}
