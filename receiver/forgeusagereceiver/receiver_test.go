@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
@@ -81,7 +82,7 @@ func streamCount(cfg *Config) int {
 	return n
 }
 
-func newTestReceiver(t *testing.T, cfg *Config, set receiver.Settings, sink *consumertest.MetricsSink, clock *clocktest.Fake) *usageReceiver {
+func newTestReceiver(t *testing.T, cfg *Config, set receiver.Settings, sink consumer.Metrics, clock *clocktest.Fake) *usageReceiver {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
