@@ -116,6 +116,7 @@ fuzz:
 	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run '^$$' -fuzz '^FuzzParsePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 
 ## mutate: break each promise in turn (test/mutate) and check that the unit tests catch it on every
 ## one of RUNS shuffled runs; the working tree is never written (docs/testing.md)

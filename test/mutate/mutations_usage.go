@@ -66,7 +66,7 @@ func init() {
 		replace("usage-amount-not-strictly-decimal",
 			"an amount that is not a decimal is a bad answer (11)", usageAnswer,
 			"err != nil || s == \"\" || strings.TrimLeft(s, \"0123456789.eE+-\") != \"\" || math.IsInf(v, 0)",
-			"err != nil || s == \"\" || math.IsInf(v, 0)"),
+			"err != nil || s == \"\" || strings.TrimLeft(s, \"0123456789.eE+-NaInfxp\") != \"\" || math.IsInf(v, 0)"),
 		replace("first-start-off-the-window",
 			"a clamped first start stays on the window's UTC boundary (11, 4 14 days)", plan,
 			"ceil(p.Oldest(now).Add(firstSlack), p.Align)",
