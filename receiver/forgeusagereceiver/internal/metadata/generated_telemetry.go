@@ -72,7 +72,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ForgeusageCheckpointLag, err = builder.meter.Float64Gauge(
 		"otelcol_forgeusage_checkpoint_lag",
-		metric.WithDescription("Age of a stream's committed position (now minus the end of its last committed window); at least delay plus window once caught up. [Development]"),
+		metric.WithDescription("Age of a stream's committed position (now minus the end of its last committed window); between delay and delay + window + collection_interval once caught up. [Development]"),
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)

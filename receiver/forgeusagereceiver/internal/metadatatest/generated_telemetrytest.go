@@ -40,7 +40,7 @@ func AssertEqualForgeusageAPIRequests(t *testing.T, tt *componenttest.Telemetry,
 func AssertEqualForgeusageCheckpointLag(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_forgeusage_checkpoint_lag",
-		Description: "Age of a stream's committed position (now minus the end of its last committed window); at least delay plus window once caught up. [Development]",
+		Description: "Age of a stream's committed position (now minus the end of its last committed window); between delay and delay + window + collection_interval once caught up. [Development]",
 		Unit:        "s",
 		Data: metricdata.Gauge[float64]{
 			DataPoints: dps,
