@@ -110,7 +110,9 @@ scrape_configs:
 	eventually(t, 2*time.Minute, "Prometheus holds a series for every selector", func() error {
 		var empty []string
 		for s, where := range selectors {
-			samples, err := prom.query(s)
+			// Over the last day, not at this instant: a usage sample carries the end of its period,
+			// an hour or more before now. The Prometheus is new, so a day is the whole test.
+			samples, err := prom.query("last_over_time(" + s + "[1d])")
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,11 @@ import (
 // usage is grouped by site.
 const SiteAttribute = "forge.site.ari"
 
+// ResourceAttribute is the data point attribute that repeats the API's resource name, such as
+// FUNCTION_COMPUTE: backends that lose the metric name in functions (PromQL's rate, increase) can
+// still tell resources apart.
+const ResourceAttribute = "forge.usage.resource"
+
 // MetricPrefix starts the name of every usage metric: the receiver's own prefix.
 const MetricPrefix = "forgeusage_"
 
@@ -124,6 +129,7 @@ func Decode(page Page, w Window) (pmetric.Metrics, Drops) {
 			dp.SetStartTimestamp(pcommon.NewTimestampFromTime(period.Start))
 			dp.SetTimestamp(pcommon.NewTimestampFromTime(period.End))
 			dp.SetDoubleValue(g.Amount)
+			dp.Attributes().PutStr(ResourceAttribute, w.Resource)
 			if site != "" {
 				dp.Attributes().PutStr(SiteAttribute, site)
 			}

@@ -88,7 +88,7 @@ func TestDecodeDocumentedSample(t *testing.T) {
 	assert.Equal(t, 1.024, dp.DoubleValue())
 	assert.Equal(t, time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), dp.StartTimestamp().AsTime())
 	assert.Equal(t, time.Date(2025, 9, 2, 0, 0, 0, 0, time.UTC), dp.Timestamp().AsTime())
-	assert.Zero(t, dp.Attributes().Len())
+	assert.Equal(t, map[string]any{ResourceAttribute: "FUNCTION_COMPUTE"}, dp.Attributes().AsRaw())
 }
 
 func TestDecodeByEnvironmentDropsWhatIsNotItsOwn(t *testing.T) {
@@ -116,9 +116,9 @@ func TestDecodeBySiteAddsTheSite(t *testing.T) {
 	assert.Equal(t, "requests", m.Unit())
 	points := m.Sum().DataPoints()
 	require.Equal(t, 2, points.Len())
-	assert.Equal(t, map[string]any{SiteAttribute: "ari:cloud:jira::site/4eecb4e0"}, points.At(0).Attributes().AsRaw())
+	assert.Equal(t, map[string]any{ResourceAttribute: "SQL_REQUESTS", SiteAttribute: "ari:cloud:jira::site/4eecb4e0"}, points.At(0).Attributes().AsRaw())
 	assert.Equal(t, 120.0, points.At(0).DoubleValue())
-	assert.Equal(t, map[string]any{SiteAttribute: "ari:cloud:confluence::site/089a1455"}, points.At(1).Attributes().AsRaw())
+	assert.Equal(t, map[string]any{ResourceAttribute: "SQL_REQUESTS", SiteAttribute: "ari:cloud:confluence::site/089a1455"}, points.At(1).Attributes().AsRaw())
 }
 
 // A period is delivered by the window that contains it, and by no other: back-to-back windows
