@@ -21,6 +21,7 @@ DIST         := bin/otelcol-forge
 SIM          := bin/forgeapi-sim
 MDATAGEN     := $(GO) tool -modfile=internal/tools/go.mod mdatagen
 LOGS         := receiver/forgelogsreceiver
+USAGE        := receiver/forgeusagereceiver
 METRICS      := receiver/forgemetricsreceiver
 
 .PHONY: all help build sim run test unit e2e ops-check deploy-check generate generate-check lint bench bench-e2e bench-scale bench-fresh fuzz mutate clean
@@ -102,11 +103,14 @@ deploy-check: build $(HELM) $(CHART)/Chart.yaml
 generate:
 	$(MDATAGEN) $(LOGS)/metadata.yaml
 	$(MDATAGEN) $(METRICS)/metadata.yaml
+	$(MDATAGEN) $(USAGE)/metadata.yaml
 	@# golden.WriteLogs marks the writing run failed on purpose; the second run checks the new files.
 	-$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1 -update >/dev/null
 	$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1 -update
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run TestDecodeGolden -count=1 -update
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run TestDecodeGolden -count=1
 
 ## generate-check: fail when `make generate` changes a committed file (generated code out of date)
 generate-check: generate
@@ -129,6 +133,7 @@ fuzz:
 	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
+	$(GO) test ./$(USAGE)/internal/usageapi/ -run '^$$' -fuzz '^FuzzParsePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 
 ## mutate: break each promise in turn (test/mutate) and check that the unit tests catch it on every
 ## one of RUNS shuffled runs; the working tree is never written (docs/testing.md)

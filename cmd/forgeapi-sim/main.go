@@ -1,6 +1,6 @@
-// Command forgeapi-sim serves simulated Atlassian Forge App logs and App metrics APIs, and the
-// environment list of the Forge CLI, on loopback, for trying the collector without an Atlassian
-// account and for testing it under faults.
+// Command forgeapi-sim serves simulated Atlassian Forge App logs, App metrics and App resource
+// usage APIs, and the environment list of the Forge CLI, on loopback, for trying the collector
+// without an Atlassian account and for testing it under faults.
 package main
 
 import (
@@ -23,7 +23,7 @@ func main() {
 	cfg := forgesim.DefaultConfig()
 	addr := flag.String("addr", "127.0.0.1:8089", "listen address")
 	apps := flag.String("apps", "sim-app:sim-env", "apps and their environments: app1:env1,env2;app2:env3")
-	backlog := flag.Duration("backlog", 24*time.Hour, "how far back records and metric points start")
+	backlog := flag.Duration("backlog", 24*time.Hour, "how far back records, metric points and usage periods start")
 	flag.StringVar(&cfg.Email, "email", cfg.Email, "Basic auth user")
 	flag.StringVar(&cfg.Token, "token", cfg.Token, "Basic auth API token")
 	flag.Float64Var(&cfg.RecordsPerSecond, "rate", cfg.RecordsPerSecond, "records per second per environment")
@@ -32,6 +32,8 @@ func main() {
 	flag.IntVar(&cfg.MetricsRequestsPerMinute, "metrics-rpm", cfg.MetricsRequestsPerMinute, "metrics requests per minute per account before 429; 0 for no limit")
 	flag.Float64Var(&cfg.LateShare, "late-share", cfg.LateShare, "share of log records (0 to 1) served -lateness after their timestamp rather than at once")
 	flag.DurationVar(&cfg.Lateness, "lateness", cfg.Lateness, "how long after its timestamp a late log record is first served")
+	flag.IntVar(&cfg.UsageRequestsPerMinute, "usage-rpm", cfg.UsageRequestsPerMinute, "resource usage requests per minute per account before 429; 0 for no limit")
+	flag.IntVar(&cfg.UsagePageSize, "usage-page-size", cfg.UsagePageSize, "resource usage entries per page")
 	accounts := flag.String("accounts", "", "further accounts accepted by both APIs: email1:token1,email2:token2")
 	// The fault flags apply to both APIs.
 	flag.Float64Var(&cfg.Faults.ServerErrorRate, "fail-rate", 0, "share of requests answered 500")
@@ -66,7 +68,7 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 	}()
-	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics and environments at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
+	log.Printf("Forge API simulator on http://%s: logs at /v1/app/logs/{appId}, metrics, resource usage and environments at POST /graphql (user %s); apps %s", *addr, cfg.Email, *apps)
 	log.Printf("Rotate a token while it runs: curl -d email=%s -d token=NEW http://%s/_sim/token (the old one is refused from then on)", cfg.Email, *addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)

@@ -74,18 +74,23 @@ func (s *Server) environmentType(env string) string {
 	return "DEVELOPMENT"
 }
 
-// serveGraphQL dispatches a POST /graphql by its query text.
+// serveGraphQL dispatches a POST /graphql by its query text: one endpoint serves every GraphQL
+// API, and the query names the field it asks for.
 func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxGraphQLBodySize+1))
-	if err != nil {
-		raw = nil
+	raw, err := readGraphQL(r)
+	if err == nil {
+		var req graphQLRequest
+		if json.Unmarshal(raw, &req) == nil && strings.Contains(req.Query, environmentListOperation) {
+			s.serveEnvironments(w, r, req)
+			return
+		}
+		if isUsageQuery(raw) {
+			s.serveUsage(w, r, raw)
+			return
+		}
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	var req graphQLRequest
-	if json.Unmarshal(raw, &req) == nil && strings.Contains(req.Query, environmentListOperation) {
-		s.serveEnvironments(w, r, req)
-		return
-	}
+	// The metrics API reads the body itself, and answers a body it cannot read as it always did.
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(raw), errReader{err}))
 	s.serveMetrics(w, r)
 }
 

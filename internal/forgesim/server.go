@@ -50,7 +50,11 @@ type Config struct {
 	// MetricsRequestsPerMinute is the per-account limit of the metrics API answered with 429;
 	// 0 turns it off.
 	MetricsRequestsPerMinute int
-	Faults                   Faults
+	// UsageRequestsPerMinute is the per-account limit of the App resource usage API answered
+	// with 429; 0 turns it off. UsagePageSize is its page size (default 100).
+	UsageRequestsPerMinute int
+	UsagePageSize          int
+	Faults                 Faults
 	// Now is the simulator's clock; records after it are not yet visible.
 	Now  func() time.Time
 	Seed uint64
@@ -88,7 +92,10 @@ func DefaultConfig() Config {
 		RequestsPerMinute: 30,
 		// The App metrics API allows five calls a minute per user.
 		MetricsRequestsPerMinute: 5,
-		Now:                      time.Now,
+		// The App resource usage API allows five requests a minute.
+		UsageRequestsPerMinute: 5,
+		UsagePageSize:          defaultUsagePageSize,
+		Now:                    time.Now,
 	}
 }
 
@@ -115,6 +122,10 @@ type Request struct {
 	QueryError  string `json:"query_error,omitempty"`
 	Fault       string `json:"fault,omitempty"`
 	Cursor      bool   `json:"cursor"`
+	// Resource, GroupBy and Page are the usage request's; EnvironmentID its environment filter.
+	Resource string `json:"resource,omitempty"`
+	GroupBy  string `json:"group_by,omitempty"`
+	Page     int    `json:"page,omitempty"`
 }
 
 // Server serves the simulated API.
@@ -130,6 +141,8 @@ type Server struct {
 	accountAdmitted map[string][]time.Time
 	// tokens replace the configured tokens of their accounts (SetToken).
 	tokens map[string]string
+	// per account, times of usage requests that counted against its limit
+	usageAdmitted map[string][]time.Time
 }
 
 // New returns a simulator for cfg; zero fields take DefaultConfig's values.
@@ -155,6 +168,9 @@ func New(cfg Config) *Server {
 	if cfg.RecordsPerSecond <= 0 {
 		cfg.RecordsPerSecond = def.RecordsPerSecond
 	}
+	if cfg.UsagePageSize <= 0 {
+		cfg.UsagePageSize = defaultUsagePageSize
+	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = def.PageSize
 	}
@@ -170,6 +186,7 @@ func New(cfg Config) *Server {
 		rng:             rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		admitted:        map[string][]time.Time{},
 		accountAdmitted: map[string][]time.Time{},
+		usageAdmitted:   map[string][]time.Time{},
 	}
 }
 
@@ -193,10 +210,10 @@ func (s *Server) Visible(app, env string, from, until time.Time) []Record {
 	return out
 }
 
-// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics API and the environment
-// list), GET /_sim/requests with the request log, POST /_sim/token, which replaces an account's
-// token, and, when Config.Control is set, /_sim/environments, which adds and removes environments
-// while the simulator runs.
+// ServeHTTP answers GET /v1/app/logs/{appId}, POST /graphql (the metrics and usage APIs and the
+// environment list), GET /_sim/requests with the request log, POST /_sim/token, which replaces an
+// account's token, and, when Config.Control is set, /_sim/environments, which adds and removes
+// environments while the simulator runs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_sim/requests":

@@ -34,10 +34,11 @@ type Plan struct {
 const firstSlack = time.Minute
 
 // First is where a stream without checkpoint starts: now - InitialLookback, but never before
-// Oldest (plus firstSlack). A lookback of the whole retention is what the user asked to read, not
-// data lost, so starting inside the margin is no skipped span.
+// Oldest (plus firstSlack, rounded up to Align so that windows of whole hours stay aligned). A
+// lookback of the whole retention is what the user asked to read, not data lost, so starting
+// inside the margin is no skipped span.
 func (p Plan) First(now time.Time) time.Time {
-	start, oldest := now.Add(-p.InitialLookback).Truncate(p.Align), p.Oldest(now).Add(firstSlack)
+	start, oldest := now.Add(-p.InitialLookback).Truncate(p.Align), ceil(p.Oldest(now).Add(firstSlack), p.Align)
 	if start.Before(oldest) {
 		return oldest
 	}

@@ -69,3 +69,14 @@ func TestPlanCaughtUp(t *testing.T) {
 	assert.False(t, metricsPlan.CaughtUp(at("2026-11-24T11:52:00Z"), now))
 	assert.True(t, metricsPlan.CaughtUp(at("2026-11-24T11:53:00Z"), now))
 }
+
+// Windows of whole hours (the usage API's) stay on UTC hours even when a 14-day lookback is
+// clamped to Oldest: a start off the hour would put every period across two windows.
+func TestPlanFirstStaysAlignedWhenClamped(t *testing.T) {
+	usage := Plan{Max: 6 * time.Hour, Align: 6 * time.Hour, Delay: 3 * time.Hour, PollInterval: 5 * time.Minute,
+		InitialLookback: 14 * 24 * time.Hour, Retention: 14 * 24 * time.Hour, RetentionMargin: 10 * time.Minute}
+	// Oldest is 18:00 on the 10th (12:10:30.5 rounded up); a minute inside it, rounded up, is midnight.
+	assert.Equal(t, at("2026-11-11T00:00:00Z"), usage.First(now))
+	usage.InitialLookback = 24 * time.Hour
+	assert.Equal(t, at("2026-11-23T12:00:00Z"), usage.First(now))
+}

@@ -65,7 +65,7 @@ func TestDockerfileBuildsWithTheMakefile(t *testing.T) {
 }
 
 // forgeReceivers are the receivers every deployment runs, with the pipeline each feeds.
-var forgeReceivers = map[string]string{"forgelogs": "logs", "forgemetrics": "metrics"}
+var forgeReceivers = map[string]string{"forgelogs": "logs", "forgemetrics": "metrics", "forgeusage": "metrics/usage"}
 
 func TestImageConfigUsesTheVolume(t *testing.T) {
 	cfg := readYAML(t, "deploy/docker/config.yaml")
@@ -75,12 +75,14 @@ func TestImageConfigUsesTheVolume(t *testing.T) {
 	}
 }
 
-// The image's config runs both receivers, with the same credentials, into the same exporters.
+// The image's config runs every receiver, with the same credentials, into the same exporters.
 func TestImageConfigRunsBothReceivers(t *testing.T) {
 	cfg := readYAML(t, "deploy/docker/config.yaml")
 	for _, key := range []string{"endpoint", "email", "api_token", "apps"} {
-		assert.Equalf(t, lookup(t, cfg, "receivers", "forgelogs", key), lookup(t, cfg, "receivers", "forgemetrics", key),
-			"forgemetrics reads the same %s as forgelogs", key)
+		for _, other := range []string{"forgemetrics", "forgeusage"} {
+			assert.Equalf(t, lookup(t, cfg, "receivers", "forgelogs", key), lookup(t, cfg, "receivers", other, key),
+				"%s reads the same %s as forgelogs", other, key)
+		}
 	}
 	exporters := lookup(t, cfg, "service", "pipelines", "logs", "exporters")
 	require.NotEmpty(t, exporters)

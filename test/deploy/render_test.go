@@ -275,12 +275,12 @@ func TestHelmRender(t *testing.T) {
 		}
 	})
 
-	t.Run("only the forgelogs and forgemetrics receivers and their pipelines are left", func(t *testing.T) {
+	t.Run("only the forgelogs, forgemetrics and forgeusage receivers and their pipelines are left", func(t *testing.T) {
 		var receivers []string
 		for name := range cfg["receivers"].(map[string]any) {
 			receivers = append(receivers, name)
 		}
-		assert.ElementsMatch(t, []string{"forgelogs", "forgemetrics"}, receivers, "the chart's default receivers are removed")
+		assert.ElementsMatch(t, []string{"forgelogs", "forgemetrics", "forgeusage"}, receivers, "the chart's default receivers are removed")
 		pipelines := cfg["service"].(map[string]any)["pipelines"].(map[string]any)
 		assert.Len(t, pipelines, len(forgeReceivers))
 		logs, _ := pipelines["logs"].(map[string]any)

@@ -134,6 +134,8 @@ type collectorEnv struct {
 	extra []string
 	// lateArrival is the logs receiver's late_arrival; empty for the default.
 	lateArrival string
+	// usageLookback and usageRPM are the usage receiver's; empty for the config's defaults.
+	usageLookback, usageRPM string
 }
 
 func startCollector(t *testing.T, env collectorEnv) *collector {
@@ -158,6 +160,12 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	cmd.Env = append(cmd.Env, env.extra...)
 	if env.lateArrival != "" {
 		cmd.Env = append(cmd.Env, "E2E_LATE_ARRIVAL="+env.lateArrival)
+	}
+	if env.usageLookback != "" {
+		cmd.Env = append(cmd.Env, "E2E_USAGE_LOOKBACK="+env.usageLookback)
+	}
+	if env.usageRPM != "" {
+		cmd.Env = append(cmd.Env, "E2E_USAGE_RPM="+env.usageRPM)
 	}
 	c := &collector{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: c.output}, &lockedWriter{w: c.output}

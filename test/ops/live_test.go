@@ -20,7 +20,7 @@ import (
 const testFor = "5s"
 
 // Every alert and every dashboard query runs on a Prometheus that scrapes the built collector
-// every second, while both of its receivers read the simulator with one good and one refused
+// every second, while its receivers read the simulator with one good and one refused
 // token: each query parses, each series it selects exists under the name the collector really
 // exposes, and the alerts for the refused tokens and the simulator's 429s fire. The metrics
 // receiver starts 300 hours back at 60 calls a minute (testdata/collector.yaml), so that it calls
@@ -35,24 +35,33 @@ func TestAlertsAndDashboardAgainstTheCollector(t *testing.T) {
 	// window it reads holds points.
 	start(t, "simulator", nil, repoBinary(t, "forgeapi-sim"), "-addr", "127.0.0.1:"+simPort,
 		"-apps", "sim-app:sim-env;refused-app:refused-env", "-token", "ops-token",
-		"-backlog", "301h", "-rate", "5", "-rpm", "0", "-metrics-rpm", "0", "-throttle-rate", "0.3",
+		"-backlog", "301h", "-rate", "5", "-rpm", "0", "-metrics-rpm", "0", "-usage-rpm", "0", "-throttle-rate", "0.3",
 		"-late-share", "0.2", "-lateness", "2s")
 	collectorStarted := time.Now()
 	start(t, "collector", []string{
 		"OPS_API_ENDPOINT=http://127.0.0.1:" + simPort, "OPS_API_TOKEN=ops-token",
 		"OPS_STORAGE_DIR=" + dir, "OPS_TELEMETRY_PORT=" + telemetryPort,
+		"OPS_PROMETHEUS_OTLP=http://127.0.0.1:" + promPort + "/api/v1/otlp",
 	}, repoBinary(t, "otelcol-forge"), "--config", filepath.Join("testdata", "collector.yaml"))
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), shortenedRules(t), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(fmt.Sprintf(`
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: [rules.yaml]
+# The usage arrives over OTLP, hours after its periods: as examples/prometheus.yaml says, the
+# resource attributes the dashboard groups by become labels, and old samples are accepted.
+otlp:
+  promote_resource_attributes: [forge.app.id, forge.environment.id, deployment.environment.name]
+storage:
+  tsdb:
+    out_of_order_time_window: 3d
 scrape_configs:
   - job_name: otelcol-forge
     static_configs: [{targets: ["127.0.0.1:%s"]}]
 `, telemetryPort)), 0o600))
 	start(t, "prometheus", nil, prometheusBin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address=127.0.0.1:"+promPort)
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address=127.0.0.1:"+promPort,
+		"--web.enable-otlp-receiver")
 	prom := prometheus{base: "http://127.0.0.1:" + promPort}
 	eventually(t, time.Minute, "Prometheus is ready", func() error {
 		_, err := prom.query("up")
@@ -102,7 +111,9 @@ scrape_configs:
 	eventually(t, 2*time.Minute, "Prometheus holds a series for every selector", func() error {
 		var empty []string
 		for s, where := range selectors {
-			samples, err := prom.query(s)
+			// Over the last day, not at this instant: a usage sample carries the end of its period,
+			// an hour or more before now. The Prometheus is new, so a day is the whole test.
+			samples, err := prom.query("last_over_time(" + s + "[1d])")
 			if err != nil {
 				return err
 			}
@@ -137,6 +148,7 @@ scrape_configs:
 		"ForgeMetricsAppRefused":        {"app_id": "refused-app", "status_code": "401"},
 		"ForgeMetricsRateLimited":       {"app_id": "sim-app"},
 		"ForgeMetricsCheckpointLagHigh": {"app_id": "sim-app"},
+		"ForgeUsageStreamRefused":       {"app_id": "refused-app", "status_code": "401"},
 	}
 	eventually(t, time.Until(collectorStarted.Add(8*time.Minute)), "the alerts for the refused tokens, the 429s and the backlog fire", func() error {
 		alerts, err := prom.alerts()

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
 )
@@ -78,9 +75,7 @@ func appMetrics(body []byte) ([]byte, error) {
 		for i, e := range answer.Errors {
 			messages[i] = e.Message
 		}
-		// A rejected variable (an unknown metric name, say) arrives this way; it repeats until the
-		// configuration changes, so it is a refusal like a 400.
-		return nil, &apierror.StatusError{StatusCode: http.StatusBadRequest, Reason: apierror.ReasonOf([]byte(strings.Join(messages, "; ")))}
+		return nil, apierror.FromGraphQLErrors(messages)
 	}
 	return nil, fmt.Errorf("%w: no appMetrics and no errors", ErrMalformedAnswer)
 }
@@ -88,30 +83,12 @@ func appMetrics(body []byte) ([]byte, error) {
 // statusError maps a QueryError to the HTTP status it names, so the caller handles both alike.
 func (u appMetricsUnion) statusError() *apierror.StatusError {
 	var errorType, message string
-	status := http.StatusBadRequest
+	var code json.RawMessage
 	if u.Message != nil {
 		message = *u.Message
 	}
 	if u.Extensions != nil {
-		errorType = u.Extensions.ErrorType
-		if code, ok := statusCode(u.Extensions.StatusCode); ok {
-			status = code
-		}
+		errorType, code = u.Extensions.ErrorType, u.Extensions.StatusCode
 	}
-	reason := message
-	if errorType != "" {
-		reason = errorType + ": " + message
-	}
-	return &apierror.StatusError{StatusCode: status, Reason: apierror.ReasonOf([]byte(reason))}
-}
-
-// statusCode reads extensions.statusCode, a number or a numeric string. Only a known 4xx or 5xx
-// status is taken; anything else is treated as a plain refusal.
-func statusCode(raw json.RawMessage) (int, bool) {
-	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
-	code, err := strconv.Atoi(s)
-	if err != nil || code < 400 || code > 599 || http.StatusText(code) == "" {
-		return 0, false
-	}
-	return code, true
+	return apierror.FromQueryError(message, errorType, code)
 }

@@ -166,7 +166,7 @@ func TestNewClientDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ForgeMetricsExportServer/1.0.0", userAgent)
 	assert.Equal(t, "/graphql", path)
-	assert.Equal(t, int64(DefaultMaxBodyBytes), c.maxBodyBytes)
+	assert.Equal(t, int64(DefaultMaxBodyBytes), c.gateway.MaxBodyBytes())
 
 	_, err = NewClient(srv.Client(), "http://[::1", "", "", "", 0)
 	assert.Error(t, err)

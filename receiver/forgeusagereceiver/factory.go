@@ -1,0 +1,38 @@
+package forgeusagereceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
+	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
+)
+
+// NewFactory returns the factory of the forgeusage receiver.
+func NewFactory() receiver.Factory {
+	return receiver.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		receiver.WithMetrics(createMetricsReceiver, metadata.MetricsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		ClientConfig:       apiconfig.DefaultClientConfig(),
+		Window:             defaultWindow,
+		GroupBy:            usageapi.GroupByEnvironment,
+		CollectionInterval: defaultCollectionInterval,
+		Delay:              defaultDelay,
+		InitialLookback:    defaultInitialLookback,
+		RequestsPerMinute:  defaultRequestsPerMinute,
+	}
+}
+
+func createMetricsReceiver(_ context.Context, settings receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	return newReceiver(cfg.(*Config), settings, next), nil
+}

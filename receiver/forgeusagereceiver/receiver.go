@@ -1,0 +1,182 @@
+package forgeusagereceiver // import "github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver"
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.uber.org/zap"
+
+	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/budget"
+	"github.com/forgelogs/otelcol-forge/internal/poller"
+	"github.com/forgelogs/otelcol-forge/internal/window"
+	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
+	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
+)
+
+// scopeName is the instrumentation scope of every data point: the receiver's import path.
+const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver"
+
+// retentionMargin keeps the oldest window safely inside the 14 days.
+const retentionMargin = 10 * time.Minute
+
+// usageReceiver runs one stream per (app, resource), or per (app, resource, environment) when
+// grouped by site.
+type usageReceiver struct {
+	cfg       *Config
+	settings  receiver.Settings
+	consumer  consumer.Metrics
+	rt        *poller.Runtime
+	telemetry *metadata.TelemetryBuilder
+}
+
+func newReceiver(cfg *Config, settings receiver.Settings, next consumer.Metrics) *usageReceiver {
+	return &usageReceiver{cfg: cfg, settings: settings, consumer: next, rt: poller.New()}
+}
+
+// plan is the shape of the usage API's windows: `window` long, on UTC boundaries of `window`, so
+// that whole periods fall in one window; each read once it is `delay` past its end.
+func (cfg *Config) plan() window.Plan {
+	return window.Plan{
+		Max: cfg.Window, Align: cfg.Window,
+		Delay: cfg.Delay, PollInterval: cfg.CollectionInterval, InitialLookback: cfg.InitialLookback,
+		Retention: maxLookback, RetentionMargin: retentionMargin,
+	}
+}
+
+// Start builds the streams and starts polling. It returns at once.
+func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
+	if unknown := r.cfg.unknownResources(); len(unknown) > 0 {
+		r.settings.Logger.Warn("Resource names the API does not document; asking for them anyway. A name the API rejects shows as a refusal naming it.",
+			zap.Strings("resources", unknown))
+	}
+	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	if err != nil {
+		return fmt.Errorf("create HTTP client: %w", err)
+	}
+	client, err := usageapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
+		userAgent(r.settings.BuildInfo), usageapi.DefaultMaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	if err := r.rt.Open(ctx, host, r.cfg.StorageID, r.settings); err != nil {
+		return err
+	}
+	r.telemetry, err = metadata.NewTelemetryBuilder(r.settings.TelemetrySettings)
+	if err != nil {
+		return err
+	}
+	// The API's limit of 5 requests a minute is taken as the account's own for this API: every
+	// stream polled with these credentials shares one budget, also with another forgeusage
+	// receiver of this collector that uses the same account. With an authenticator the account
+	// is unknown here: the receiver has a budget of its own.
+	account := r.rt.Budget(r.cfg.RequestsPerMinute)
+	if r.cfg.Email != "" {
+		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
+	}
+	once := &onceLogs{}
+	for _, app := range r.cfg.apps() {
+		for _, spec := range r.streams(app) {
+			r.rt.Go(r.newStream(spec, client, account, once).run)
+		}
+	}
+	return nil
+}
+
+// streamSpec is what one stream reads: the query without its window and page, and where its usage
+// goes. Environments come from the app entry today; discovered environments will feed the same
+// list.
+type streamSpec struct {
+	key    string
+	query  usageapi.Query
+	window usageapi.Window
+}
+
+// streams lists app's streams: per resource, and per environment too when grouped by site (the
+// environment filter then gives every site's usage its environment).
+func (r *usageReceiver) streams(app AppConfig) []streamSpec {
+	appID := apiconfig.BareAppID(app.AppID)
+	envs := make([]usageapi.Environment, len(app.Environments))
+	for i, env := range app.Environments {
+		envs[i] = usageapi.Environment{ID: env.ID, Name: env.Name}
+	}
+	scope := usageapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	var specs []streamSpec
+	for _, resource := range r.cfg.resources() {
+		spec := streamSpec{
+			key:   "usage/" + appID + "/" + resource,
+			query: usageapi.Query{AppID: appID, Resource: resource, GroupBy: r.cfg.GroupBy},
+			window: usageapi.Window{ServiceName: app.serviceName(), AppID: appID, Resource: resource,
+				GroupBy: r.cfg.GroupBy, Environments: envs, Scope: scope},
+		}
+		if r.cfg.GroupBy != usageapi.GroupBySite {
+			specs = append(specs, spec)
+			continue
+		}
+		for _, env := range envs {
+			perEnv := spec
+			perEnv.key += "/" + env.ID
+			perEnv.query.Environment, perEnv.window.Environment = env.ID, env.ID
+			specs = append(specs, perEnv)
+		}
+	}
+	return specs
+}
+
+func (r *usageReceiver) newStream(spec streamSpec, client pageFetcher, account *budget.Budget, once *onceLogs) *stream {
+	logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID), zap.String("resource", spec.query.Resource))
+	if spec.query.Environment != "" {
+		logger = logger.With(zap.String("environment_id", spec.query.Environment))
+	}
+	tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.Resource)
+	walk := r.rt.Walk(r.cfg.plan(), spec.key, queryHash(spec.query), tel, logger)
+	return &stream{
+		query:    spec.query,
+		window:   spec.window,
+		walk:     walk,
+		caller:   r.rt.Caller(walk, account, tel, logger),
+		handover: r.rt.Handover(logger),
+		fetcher:  client,
+		pool:     r.rt.Pool,
+		consumer: r.consumer,
+		obsrecv:  r.rt.ObsReport,
+		tel:      tel,
+		once:     once,
+		logger:   logger,
+	}
+}
+
+// queryHash identifies what a stream's pages are pages of: a page number kept in a checkpoint
+// means nothing for another query.
+func queryHash(q usageapi.Query) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(q.Resource + "\x00" + q.GroupBy + "\x00" + q.Environment))
+	return h.Sum64()
+}
+
+// Shutdown cancels calls in flight and waits for every stream to stop. Progress is committed page
+// by page, so nothing partial needs saving here.
+func (r *usageReceiver) Shutdown(ctx context.Context) error {
+	if r.telemetry != nil {
+		defer r.telemetry.Shutdown()
+	}
+	return r.rt.Close(ctx)
+}
+
+// userAgent is the one the API's documentation recommends, followed by the distribution's name
+// and version when the collector has them.
+func userAgent(build component.BuildInfo) string {
+	return strings.TrimSpace(usageapi.DocumentedUserAgent + " " + apiconfig.Product(build))
+}
+
+// budgetKey names the budget of an account at an endpoint for the usage API: distinct from the
+// metrics API's, as nothing documents that the two share a limit.
+func budgetKey(endpoint, email string) string {
+	return "forgeusage " + strings.TrimRight(endpoint, "/") + " " + strings.ToLower(email)
+}
