@@ -230,3 +230,44 @@ func TestReceiverGroupedBySiteFollowsDiscoveredEnvironments(t *testing.T) {
 	assert.Equal(t, map[string]string{"env-prod": "env-prod", "env-staging": "env-staging", "env-dev-bob": "env-dev-bob"},
 		environmentNames(sink.AllMetrics()), "deployment.environment.name is the environment's key")
 }
+
+// An app without an environment of its environment_types reads nothing, since its usage would
+// have nothing to be named by: windows passed then would be lost. Its streams start with the
+// first environment listed, at initial_lookback.
+func TestReceiverReadsNothingOfAnAppWithoutEnvironments(t *testing.T) {
+	sim := forgesim.New(forgesim.Config{
+		Email: testEmail, Token: testToken, Apps: map[string][]string{"app-1": {"env-dev"}},
+		Origin: time.Now().Add(-48 * time.Hour),
+	})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	cfg.Resources = []string{"FUNCTION_COMPUTE"}
+	cfg.Delay, cfg.CollectionInterval, cfg.DiscoveryInterval = time.Second, time.Second, time.Second
+	cfg.InitialLookback = 3 * time.Hour
+	cfg.RequestsPerMinute = 6000
+	cfg.Apps = []AppConfig{{AppID: "app-1", EnvironmentTypes: []string{"STAGING"}}}
+	sink := &consumertest.MetricsSink{}
+	require.NoError(t, cfg.Validate())
+	rcv, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), statustest.NewHost()))
+	t.Cleanup(func() { _ = rcv.Shutdown(context.Background()) })
+
+	count := func(api string) int {
+		n := 0
+		for _, r := range sim.Requests() {
+			if r.API == api {
+				n++
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return count("environments") >= 3 }, eventually, 10*time.Millisecond)
+	assert.Zero(t, count("usage"), "read with no environment to name its usage by")
+
+	sim.AddEnvironment("app-1", "env-stg", "STAGING")
+	require.Eventually(t, func() bool { return environmentNames(sink.AllMetrics())["env-stg"] == "env-stg" }, eventually, 10*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+	assert.NotContains(t, environmentNames(sink.AllMetrics()), "env-dev", "not of the environment_types")
+}
