@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
 
@@ -46,7 +47,7 @@ var (
 	errDuplicateResource    = errors.New(`"resources" lists a name twice`)
 	errAppID                = errors.New(`"app_id" must be set`)
 	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
-	errNoEnvironments       = errors.New(`"environments" must list at least one environment`)
+	errDiscoveryInterval    = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
 	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
 	errDuplicateEnvironment = errors.New(`duplicate environment id`)
 )
@@ -73,6 +74,8 @@ type Config struct {
 	InitialLookback time.Duration `mapstructure:"initial_lookback"`
 	// RequestsPerMinute is the account's request budget for this API, shared by all of its streams.
 	RequestsPerMinute int `mapstructure:"requests_per_minute"`
+	// DiscoveryInterval is how often the environments of apps configured without them are listed.
+	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"`
 	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
 	StorageID *component.ID `mapstructure:"storage"`
 
@@ -82,9 +85,13 @@ type Config struct {
 // AppConfig selects the usage of one Forge app.
 type AppConfig struct {
 	// AppID is the app's id, bare or as its ARI (ari:cloud:ecosystem::app/<id>).
-	AppID        string              `mapstructure:"app_id"`
-	ServiceName  string              `mapstructure:"service_name"`
+	AppID       string `mapstructure:"app_id"`
+	ServiceName string `mapstructure:"service_name"`
+	// Environments lists the environments to read; left out (nil), they are discovered. An
+	// empty list is an error, not a request for discovery.
 	Environments []EnvironmentConfig `mapstructure:"environments"`
+	// EnvironmentTypes selects discovered environments by type; empty selects all.
+	EnvironmentTypes []string `mapstructure:"environment_types"`
 }
 
 // EnvironmentConfig is one environment of an app.
@@ -117,6 +124,9 @@ func (cfg *Config) Validate() error {
 	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
 		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
 	}
+	if cfg.DiscoveryInterval < minInterval {
+		errs = append(errs, fmt.Errorf("%w, got %s", errDiscoveryInterval, cfg.DiscoveryInterval))
+	}
 	for i, name := range cfg.Resources {
 		switch {
 		case strings.TrimSpace(name) == "":
@@ -137,6 +147,10 @@ func (cfg *Config) validateApps() []error {
 	var errs []error
 	first := map[string]int{} // bare app id -> its first entry
 	envs := map[[2]string]bool{}
+	entries := map[string]int{}
+	for _, app := range cfg.Apps {
+		entries[apiconfig.BareAppID(app.AppID)]++
+	}
 	for i, app := range cfg.Apps {
 		where := fmt.Sprintf("apps[%d]", i)
 		id := apiconfig.BareAppID(app.AppID)
@@ -148,9 +162,7 @@ func (cfg *Config) validateApps() []error {
 			// The entries of one app are read together, and their usage has one service.name.
 			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
 		}
-		if len(app.Environments) == 0 {
-			errs = append(errs, fmt.Errorf("%s: %w", where, errNoEnvironments))
-		}
+		errs = append(errs, discovery.ValidateEntry(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
 		for j, env := range app.Environments {
 			switch key := [2]string{id, env.ID}; {
 			case env.ID == "":
@@ -202,6 +214,10 @@ func (cfg *Config) resources() []string {
 	}
 	return cfg.Resources
 }
+
+// discovers reports whether the app's environments are discovered: its entry has no
+// "environments" key at all.
+func (app AppConfig) discovers() bool { return app.Environments == nil }
 
 // serviceName is the resource service.name of an app's usage.
 func (app AppConfig) serviceName() string {

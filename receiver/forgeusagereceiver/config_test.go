@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 )
 
@@ -41,10 +42,15 @@ func TestLoadFullConfig(t *testing.T) {
 	assert.Equal(t, 72*time.Hour, cfg.InitialLookback)
 	assert.Equal(t, 4, cfg.RequestsPerMinute)
 	assert.Equal(t, &storageID, cfg.StorageID)
+	assert.Equal(t, 30*time.Minute, cfg.DiscoveryInterval)
 	assert.Equal(t, []AppConfig{{
 		AppID: "ari:cloud:ecosystem::app/0a1b2c3d", ServiceName: "my-forge-app",
 		Environments: []EnvironmentConfig{{ID: "7e8f", Name: "production"}, {ID: "9a0b"}},
+	}, {
+		AppID: "discovered-app", EnvironmentTypes: []string{"PRODUCTION", "STAGING"},
 	}}, cfg.Apps)
+	assert.False(t, cfg.Apps[0].discovers())
+	assert.True(t, cfg.Apps[1].discovers())
 }
 
 func TestDefaults(t *testing.T) {
@@ -59,6 +65,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 24*time.Hour, cfg.InitialLookback)
 	assert.Equal(t, 5, cfg.RequestsPerMinute)
 	assert.Nil(t, cfg.StorageID)
+	assert.Equal(t, discovery.DefaultInterval, cfg.DiscoveryInterval)
 	assert.Empty(t, cfg.Resources)
 	assert.Equal(t, []string{
 		"CONTAINER_COMPUTE", "CONTAINER_MEMORY", "FUNCTION_COMPUTE", "KVS_READ", "KVS_WRITE", "LLM_INPUT",
@@ -85,8 +92,11 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"no_apps", errNoApps, `"apps"`},
 		{"app_without_id", errAppID, `apps[0]: "app_id"`},
 		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
-		{"app_without_environments", errNoEnvironments, `apps[0]: "environments"`},
-		{"empty_environments", errNoEnvironments, `apps[0]: "environments"`},
+		{"empty_environments", discovery.ErrNoEnvironments, `apps[0].environments: "environments" must list at least one environment (leave the key out to discover them)`},
+		{"environment_types_with_listed_environments", discovery.ErrTypesWithListed, `apps[0].environment_types:`},
+		{"unknown_environment_type", discovery.ErrEnvironmentType, `apps[0].environment_types[1]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "PROD"`},
+		{"discovered_app_listed_twice", discovery.ErrDiscoveredTwice, `apps[0].app_id:`},
+		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 500ms`},
 		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
 		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
 		{"window_not_whole_hours", errWindow, `"window" must be a whole number of hours`},
@@ -111,6 +121,14 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 			assert.NotContains(t, err.Error(), "s3cr3t-token")
 		})
 	}
+}
+
+// An app entry without "environments" is valid: its environments are discovered.
+func TestValidateAcceptsAnAppWithoutEnvironments(t *testing.T) {
+	cfg := loadConfig(t, "app_without_environments")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.True(t, cfg.Apps[0].discovers())
+	assert.Equal(t, []AppConfig{{AppID: "app"}}, cfg.apps())
 }
 
 func TestValidateAcceptsAHigherBudgetOnLoopback(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
@@ -30,6 +31,7 @@ func createDefaultConfig() component.Config {
 		Delay:              defaultDelay,
 		InitialLookback:    defaultInitialLookback,
 		RequestsPerMinute:  defaultRequestsPerMinute,
+		DiscoveryInterval:  discovery.DefaultInterval,
 	}
 }
 

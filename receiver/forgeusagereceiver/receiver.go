@@ -81,21 +81,27 @@ func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
 		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
 	}
 	once := &onceLogs{}
+	var discovered []AppConfig
 	for _, app := range r.cfg.apps() {
+		if app.discovers() {
+			discovered = append(discovered, app)
+			continue
+		}
 		for _, spec := range r.streams(app) {
 			r.rt.Go(r.newStream(spec, client, account, once).run)
 		}
 	}
-	return nil
+	return r.startDiscovery(httpClient, discovered, client, account, once)
 }
 
 // streamSpec is what one stream reads: the query without its window and page, and where its usage
-// goes. Environments come from the app entry today; discovered environments will feed the same
-// list.
+// goes. Environments come from the app entry or its last listing; polled, when set, replaces them
+// page by page as discovery lists the app again.
 type streamSpec struct {
 	key    string
 	query  usageapi.Query
 	window usageapi.Window
+	polled *environmentSet
 }
 
 // streams lists app's streams: per resource, and per environment too when grouped by site (the
@@ -139,6 +145,7 @@ func (r *usageReceiver) newStream(spec streamSpec, client pageFetcher, account *
 	return &stream{
 		query:    spec.query,
 		window:   spec.window,
+		polled:   spec.polled,
 		walk:     walk,
 		caller:   r.rt.Caller(walk, account, tel, logger),
 		handover: r.rt.Handover(logger),

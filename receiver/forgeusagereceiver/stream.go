@@ -40,6 +40,7 @@ type onceLogs struct {
 type stream struct {
 	query    usageapi.Query
 	window   usageapi.Window
+	polled   *environmentSet // the discovered environments, for an app grouped by environment
 	walk     *window.Walk
 	caller   *retry.Caller
 	handover *retry.Handover
@@ -81,6 +82,10 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 		if err != nil {
 			return state, err
 		}
+		if s.polled != nil {
+			// The environments listed last name this page's usage and say which of it to keep.
+			w.Environments = s.polled.get()
+		}
 		if err := s.deliver(ctx, page, w, fields); err != nil {
 			return state, err
 		}
@@ -117,7 +122,7 @@ func (s *stream) deliver(ctx context.Context, page usageapi.Page, w usageapi.Win
 	}
 	if drops.UnknownEnvironment > 0 {
 		s.once.unknownEnvironment.Do(func() {
-			s.logger.Info("Usage of environments the app entry does not list is dropped and counted; list them under environments to receive it.",
+			s.logger.Info("Usage of environments the app entry does not list is dropped and counted; list them under environments to receive it. For an app whose environments are discovered, this is usage of an environment read before a listing returned it, or of one not of its environment_types.",
 				append(fields, zap.Int("points", drops.UnknownEnvironment))...)
 		})
 	}

@@ -23,16 +23,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                    metric.Meter
-	mu                       sync.Mutex
-	registrations            []metric.Registration
-	ForgeusageAPIRequests    metric.Int64Counter
-	ForgeusageCheckpointLag  metric.Float64Gauge
-	ForgeusagePages          metric.Int64Counter
-	ForgeusagePointsDropped  metric.Int64Counter
-	ForgeusagePointsReceived metric.Int64Counter
-	ForgeusageRateLimitWait  metric.Float64Counter
-	ForgeusageSkippedSpan    metric.Float64Counter
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	ForgeusageAPIRequests            metric.Int64Counter
+	ForgeusageCheckpointLag          metric.Float64Gauge
+	ForgeusageDiscoveredEnvironments metric.Int64Gauge
+	ForgeusageDiscoveryRequests      metric.Int64Counter
+	ForgeusageEnvironmentChanges     metric.Int64Counter
+	ForgeusagePages                  metric.Int64Counter
+	ForgeusagePointsDropped          metric.Int64Counter
+	ForgeusagePointsReceived         metric.Int64Counter
+	ForgeusageRateLimitWait          metric.Float64Counter
+	ForgeusageSkippedSpan            metric.Float64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -74,6 +77,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_forgeusage_checkpoint_lag",
 		metric.WithDescription("Age of a stream's committed position (now minus the end of its last committed window); between delay and delay + window + collection_interval once caught up. [Development]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgeusageDiscoveredEnvironments, err = builder.meter.Int64Gauge(
+		"otelcol_forgeusage_discovered_environments",
+		metric.WithDescription("Environments an app configured without them is polled in, as its last environment listing found them (after environment_types). [Development]"),
+		metric.WithUnit("{environment}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgeusageDiscoveryRequests, err = builder.meter.Int64Counter(
+		"otelcol_forgeusage_discovery_requests",
+		metric.WithDescription("Requests that list an app's environments (the Forge CLI's query), by app and status code; they are not counted in the API requests nor drawn from their budget. [Development]"),
+		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ForgeusageEnvironmentChanges, err = builder.meter.Int64Counter(
+		"otelcol_forgeusage_environment_changes",
+		metric.WithDescription("Environments that appeared in or vanished from an app's environment listing. [Development]"),
+		metric.WithUnit("{environment}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ForgeusagePages, err = builder.meter.Int64Counter(

@@ -21,6 +21,9 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ForgeusageAPIRequests.Add(context.Background(), 1)
 	tb.ForgeusageCheckpointLag.Record(context.Background(), 1)
+	tb.ForgeusageDiscoveredEnvironments.Record(context.Background(), 1)
+	tb.ForgeusageDiscoveryRequests.Add(context.Background(), 1)
+	tb.ForgeusageEnvironmentChanges.Add(context.Background(), 1)
 	tb.ForgeusagePages.Add(context.Background(), 1)
 	tb.ForgeusagePointsDropped.Add(context.Background(), 1)
 	tb.ForgeusagePointsReceived.Add(context.Background(), 1)
@@ -31,6 +34,15 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgeusageCheckpointLag(t, testTel,
 		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgeusageDiscoveredEnvironments(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgeusageDiscoveryRequests(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualForgeusageEnvironmentChanges(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualForgeusagePages(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
