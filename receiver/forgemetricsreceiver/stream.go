@@ -48,6 +48,9 @@ type stream struct {
 
 func (s *stream) run(ctx context.Context) {
 	s.tel.start(ctx)
+	if s.discovered != nil {
+		s.discovered.inherit(ctx, s.walk.Key)
+	}
 	s.walk.Run(ctx, s.readWindow)
 }
 

@@ -1,0 +1,85 @@
+package forgemetricsreceiver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+)
+
+// A user who lists an app's environments and then leaves the list out, to have them discovered,
+// restarts with the app's checkpoint and no position of any environment: the environments the
+// app was polled in resume from that checkpoint, not from initial_lookback, which would deliver
+// again (and count twice, for delta sums) what the listed configuration delivered.
+func TestReceiverSwitchedFromListedToDiscoveredEnvironmentsDeliversEachPointOnce(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
+	storageID := storagetest.NewStorageID("forge")
+
+	listed := discoveringConfig(srv.URL)
+	listed.Apps[0].Environments = []EnvironmentConfig{{ID: "env-1"}, {ID: "env-2"}}
+	listed.StorageID = &storageID
+	first := &consumertest.MetricsSink{}
+	runUntil(t, startReceiver(t, listed, host, first, clock), clock, simNow.Add(30*time.Minute))
+	require.Positive(t, first.DataPointCount())
+
+	discovering := discoveringConfig(srv.URL)
+	discovering.StorageID = &storageID
+	second := &consumertest.MetricsSink{}
+	r := startDiscovering(t, discovering, host, second, clock)
+	runTo(t, r, clock, simNow.Add(50*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+	require.Positive(t, second.DataPointCount(), "the discovering receiver delivered new windows")
+
+	caughtUp := clock.Now().Add(-discovering.Delay - discovering.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, append(first.AllMetrics(), second.AllMetrics()...))
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, simNow.Add(-listed.InitialLookback), caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+}
+
+// The app's checkpoint that a stream of discovered environments wrote says nothing of an
+// environment created while the collector was down: after the restart it starts at
+// initial_lookback like any new environment, not at the app's checkpoint.
+func TestReceiverRestartedStartsAnEnvironmentCreatedMeanwhileAtInitialLookback(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	cfg := discoveringConfig(srv.URL)
+	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
+	storageID := storagetest.NewStorageID("forge")
+	cfg.StorageID = &storageID
+
+	first := &consumertest.MetricsSink{}
+	r := startDiscovering(t, cfg, host, first, clock)
+	runTo(t, r, clock, simNow.Add(30*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+	sim.AddEnvironment("app-1", "env-new", "DEVELOPMENT")
+
+	restart := clock.Now()
+	second := &consumertest.MetricsSink{}
+	r = startDiscovering(t, cfg, host, second, clock)
+	runTo(t, r, clock, restart.Add(20*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	caughtUp := clock.Now().Add(-cfg.Delay - cfg.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, append(first.AllMetrics(), second.AllMetrics()...))
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	newStart := restart.Add(-cfg.InitialLookback).Truncate(time.Minute)
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-new"}, nil, newStart, caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-new"}, nil, simNow.Add(-24*time.Hour), newStart) {
+		require.Zero(t, got[p.Key()], "point %s before the new environment's initial_lookback", p.Key())
+	}
+}
