@@ -54,8 +54,8 @@ const discoveredQueryHash = 0xd15c0
 
 // inherit reads the app's checkpoint before the walk does: when a configuration that listed the
 // environments wrote it, the environments of the first listing that have no position of their
-// own resume from it, rather than from initial_lookback, which would deliver again what that
-// configuration delivered. An environment the listed configuration left out starts there too: the
+// own (a listed app keeps them, but versions before discovery did not) resume from it, rather
+// than from initial_lookback, which would deliver again what that configuration delivered. An environment the listed configuration left out starts there too: the
 // receiver cannot tell it from one it polled, and repeating data is worse than missing at most
 // initial_lookback of an environment that was not asked for.
 func (d *discoveredEnvironments) inherit(ctx context.Context, appKey string) {

@@ -83,3 +83,41 @@ func TestReceiverRestartedStartsAnEnvironmentCreatedMeanwhileAtInitialLookback(t
 		require.Zero(t, got[p.Key()], "point %s before the new environment's initial_lookback", p.Key())
 	}
 }
+
+// Switched to listed environments and back, an app's environments resume where the listed
+// configuration left them, not where discovery had left them before.
+func TestReceiverSwitchedToListedAndBackDeliversEachPointOnce(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
+	storageID := storagetest.NewStorageID("forge")
+	discovering := discoveringConfig(srv.URL)
+	discovering.StorageID = &storageID
+	listed := discoveringConfig(srv.URL)
+	listed.Apps[0].Environments = []EnvironmentConfig{{ID: "env-1"}, {ID: "env-2"}}
+	listed.StorageID = &storageID
+
+	first := &consumertest.MetricsSink{}
+	r := startDiscovering(t, discovering, host, first, clock)
+	runTo(t, r, clock, simNow.Add(20*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	second := &consumertest.MetricsSink{}
+	runUntil(t, startReceiver(t, listed, host, second, clock), clock, simNow.Add(40*time.Minute))
+	require.Positive(t, second.DataPointCount())
+
+	third := &consumertest.MetricsSink{}
+	r = startDiscovering(t, discovering, host, third, clock)
+	runTo(t, r, clock, simNow.Add(55*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+	require.Positive(t, third.DataPointCount())
+
+	caughtUp := clock.Now().Add(-discovering.Delay - discovering.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, append(append(first.AllMetrics(), second.AllMetrics()...), third.AllMetrics()...))
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, simNow.Add(-discovering.InitialLookback), caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+}

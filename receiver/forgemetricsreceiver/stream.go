@@ -64,7 +64,21 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	if err := s.readSpan(ctx, s.query.EnvironmentIDs, s.window.Environments, state.WindowStart, state.WindowEnd); err != nil {
 		return state, err
 	}
+	s.keepListedPositions(ctx, state.WindowEnd)
 	return checkpoint.State{WindowStart: state.WindowEnd}, nil
+}
+
+// keepListedPositions saves, for each listed environment, the position discovery would have kept
+// for it: an app switched to discovery and back, or the other way, then resumes each environment
+// where the other form left it, and repeats nothing.
+func (s *stream) keepListedPositions(ctx context.Context, end time.Time) {
+	for _, id := range s.query.EnvironmentIDs {
+		// Progress the pipeline accepted is saved even while shutting down.
+		if err := s.walk.Store.Save(context.WithoutCancel(ctx), environmentKey(s.query.AppID, id), checkpoint.State{WindowStart: end}); err != nil {
+			s.logger.Error("Checkpoint of an environment not written; switching the app to discovered environments now would repeat its points",
+				zap.String("environment_id", id), zap.Error(err))
+		}
+	}
 }
 
 // readSpan delivers the points of the environments envIDs (named by envs) in [start, end) in one

@@ -1,0 +1,19 @@
+package main
+
+// The review's mutations edit files whose constants mutations_tests.go and
+// mutations_discovery.go declare.
+
+// SPEC 9 and 10: promises of discovery found undefended in review, each with the test written for it.
+func init() {
+	mutations = append(mutations,
+		replace("discovered-metrics-listed-checkpoint-ignored",
+			"an app switched from listed to discovered environments delivers nothing twice (10, 9 Checkpoint)", metricsStream,
+			"\tif s.discovered != nil {\n\t\ts.discovered.inherit(ctx, s.walk.Key)\n\t}\n", ""),
+		replace("discovered-metrics-own-checkpoint-taken-for-listed",
+			"an environment created while the collector was down starts at initial_lookback (10)", metricsDiscovered,
+			"if err == nil && found && state.QueryHash != discoveredQueryHash {", "if err == nil && found {"),
+		replace("discovered-metrics-listed-positions-not-kept",
+			"an app switched to listed environments and back to discovered ones delivers nothing twice (10, 9 Checkpoint)", metricsStream,
+			"\ts.keepListedPositions(ctx, state.WindowEnd)\n", ""),
+	)
+}
