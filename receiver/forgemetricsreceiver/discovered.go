@@ -34,6 +34,8 @@ type discoveredEnvironments struct {
 	listedAt map[string]time.Time
 	// firstListed are the environments of the first listing since the receiver started.
 	firstListed map[string]bool
+	// changed is closed, and replaced, when the environments change.
+	changed chan struct{}
 
 	// The rest belongs to the stream's goroutine.
 	appID     string
@@ -69,6 +71,7 @@ func newDiscoveredEnvironments(appID string, plan window.Plan, store checkpoint.
 	return &discoveredEnvironments{
 		appID: appID, plan: plan, store: store, status: st,
 		positions: map[string]time.Time{}, unreadable: map[string]bool{}, listedAt: map[string]time.Time{},
+		changed: make(chan struct{}),
 	}
 }
 
@@ -77,6 +80,8 @@ func (d *discoveredEnvironments) set(envs []discovery.Environment, now time.Time
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.envs = slices.Clone(envs)
+	close(d.changed)
+	d.changed = make(chan struct{})
 	first := d.firstListed == nil
 	if first {
 		d.firstListed = map[string]bool{}
@@ -91,11 +96,11 @@ func (d *discoveredEnvironments) set(envs []discovery.Environment, now time.Time
 	}
 }
 
-// get returns the environments and when each was first listed.
-func (d *discoveredEnvironments) get() ([]discovery.Environment, map[string]time.Time) {
+// get returns the environments, when each was first listed, and a channel closed when they change.
+func (d *discoveredEnvironments) get() ([]discovery.Environment, map[string]time.Time, <-chan struct{}) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return slices.Clone(d.envs), maps.Clone(d.listedAt)
+	return slices.Clone(d.envs), maps.Clone(d.listedAt), d.changed
 }
 
 // listedBefore reports whether envID was in the first listing since the receiver started.
@@ -163,7 +168,7 @@ func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.Stat
 		now := s.clock.Now()
 		envs := map[string]discovery.Environment{}
 		var starts []time.Time
-		listed, listedAt := s.discovered.get()
+		listed, listedAt, changed := s.discovered.get()
 		for _, env := range listed {
 			p, ok := s.position(ctx, listedAt[env.ID], env.ID)
 			if !ok {
@@ -207,8 +212,12 @@ func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.Stat
 		for _, id := range ids {
 			named = append(named, metricsapi.Environment{ID: id, Name: envs[id].Key})
 		}
-		err := s.readSpan(ctx, ids, named, start, stepEnd)
+		err := s.readSpan(ctx, ids, named, start, stepEnd, changed)
 		switch {
+		case errors.Is(err, errEnvironmentsChanged):
+			// A call refused for an environment deleted since is not retried for ever: the span
+			// is planned again with the environments listed now.
+			continue
 		case errors.Is(err, retry.ErrExpired):
 			// Never backwards: that would deliver again what was accepted.
 			if target := s.discovered.plan.AfterExpiry(s.clock.Now()); target.After(start) {

@@ -121,3 +121,26 @@ func TestReceiverSwitchedToListedAndBackDeliversEachPointOnce(t *testing.T) {
 		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
 	}
 }
+
+// An environment deleted for good is refused (404) by the metrics API until the next listing
+// drops it; then the app's calls leave it out, and its other environments go on.
+func TestReceiverGoesOnWithoutADeletedEnvironment(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	cfg := discoveringConfig(srv.URL)
+	sink := &consumertest.MetricsSink{}
+	r := startDiscovering(t, cfg, host(t, cfg), sink, clock)
+	runTo(t, r, clock, simNow.Add(5*time.Minute))
+	sim.RemoveEnvironment("app-1", "env-2")
+	runTo(t, r, clock, simNow.Add(60*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	caughtUp := clock.Now().Add(-cfg.Delay - cfg.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, sink.AllMetrics())
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1"}, nil, simNow.Add(-cfg.InitialLookback), caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+}

@@ -15,5 +15,8 @@ func init() {
 		replace("discovered-metrics-listed-positions-not-kept",
 			"an app switched to listed environments and back to discovered ones delivers nothing twice (10, 9 Checkpoint)", metricsStream,
 			"\ts.keepListedPositions(ctx, state.WindowEnd)\n", ""),
+		replace("discovered-metrics-refused-call-retried-after-change",
+			"an environment that vanishes stops being polled: the app's other environments go on (10)", metricsStream,
+			"\tif changed == nil {\n\t\treturn ctx, func() bool { return false }", "\tif true {\n\t\treturn ctx, func() bool { return false }"),
 	)
 }
