@@ -1,11 +1,17 @@
 package main
 
-// The review's mutations edit files whose constants mutations_tests.go and
-// mutations_discovery.go declare.
+// Files the review's mutations edit, beyond those mutations_tests.go and mutations_discovery.go
+// declare.
+const (
+	discoveryPlug = "internal/discovery/plug.go"
+)
 
 // SPEC 9 and 10: promises of discovery found undefended in review, each with the test written for it.
 func init() {
 	mutations = append(mutations,
+		replace("discovery-vanished-refusal-kept",
+			"a vanished environment's refusal no longer holds the component status (10, 7)", discoveryPlug,
+			"runs := Supervisor{Stopped: d.rt.Status.Recovered}", "runs := Supervisor{}"),
 		replace("discovered-metrics-listed-checkpoint-ignored",
 			"an app switched from listed to discovered environments delivers nothing twice (10, 9 Checkpoint)", metricsStream,
 			"\tif s.discovered != nil {\n\t\ts.discovered.inherit(ctx, s.walk.Key)\n\t}\n", ""),
