@@ -144,3 +144,33 @@ func TestReceiverGoesOnWithoutADeletedEnvironment(t *testing.T) {
 		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
 	}
 }
+
+// An environment that appears while the app is still far behind catches up from its own
+// initial_lookback, joins the app's calls where it stands with the others, and nothing is
+// delivered twice or missed.
+func TestReceiverTakesAnEnvironmentThatAppearsWhileTheAppIsBehind(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	cfg := discoveringConfig(srv.URL)
+	cfg.InitialLookback = 6 * time.Hour
+	cfg.RequestsPerMinute = 1
+	sink := &consumertest.MetricsSink{}
+	r := startDiscovering(t, cfg, host(t, cfg), sink, clock)
+	runTo(t, r, clock, simNow.Add(5*time.Minute))
+	sim.AddEnvironment("app-1", "env-new", "STAGING")
+	runTo(t, r, clock, simNow.Add(80*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	caughtUp := clock.Now().Add(-cfg.Delay - cfg.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, sink.AllMetrics())
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, simNow.Add(-cfg.InitialLookback), caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+	newStart := simNow.Add(10*time.Minute - cfg.InitialLookback)
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-new"}, nil, newStart, caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+}
