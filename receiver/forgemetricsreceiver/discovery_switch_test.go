@@ -8,7 +8,9 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.uber.org/zap"
 
+	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 )
 
@@ -43,6 +45,41 @@ func TestReceiverSwitchedFromListedToDiscoveredEnvironmentsDeliversEachPointOnce
 		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
 	}
 	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, simNow.Add(-listed.InitialLookback), caughtUp) {
+		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
+	}
+}
+
+// A version before discovery kept only the app's checkpoint of a listed app. Switched to
+// discovery, the environments of the first listing resume from it: what lies before it was
+// delivered.
+func TestReceiverResumesAnAppListedBeforeDiscoveryFromItsCheckpoint(t *testing.T) {
+	clock := clocktest.NewFake(simNow)
+	sim, srv := newSim(t, clock, 0)
+	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
+	storageID := storagetest.NewStorageID("forge")
+	cfg := discoveringConfig(srv.URL)
+	cfg.StorageID = &storageID
+
+	listedUntil := simNow.Add(-20 * time.Minute)
+	store, client, err := checkpoint.Open(context.Background(), host, &storageID, settings.ID, zap.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, store.Save(context.Background(), "metrics/app-1", checkpoint.State{WindowStart: listedUntil}))
+	require.NoError(t, client.Close(context.Background()))
+
+	sink := &consumertest.MetricsSink{}
+	r := startDiscovering(t, cfg, host, sink, clock)
+	runTo(t, r, clock, simNow.Add(20*time.Minute))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	caughtUp := clock.Now().Add(-cfg.Delay - cfg.CollectionInterval).Truncate(time.Minute)
+	got := pointKeys(t, sink.AllMetrics())
+	for key, n := range got {
+		require.Equal(t, 1, n, "point %s delivered %d times", key, n)
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, simNow.Add(-24*time.Hour), listedUntil) {
+		require.Zero(t, got[p.Key()], "point %s was delivered while the environments were listed", p.Key())
+	}
+	for _, p := range sim.VisiblePoints("app-1", []string{"env-1", "env-2"}, nil, listedUntil, caughtUp) {
 		require.Equal(t, 1, got[p.Key()], "point %s", p.Key())
 	}
 }
