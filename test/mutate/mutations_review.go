@@ -9,6 +9,9 @@ const (
 // SPEC 9 and 10: promises of discovery found undefended in review, each with the test written for it.
 func init() {
 	mutations = append(mutations,
+		replace("discovery-refusal-retried-fast",
+			"a refused listing is retried slowly, as any refusal (10, 4 API errors)", discoveryPlug,
+			"Transient: d.rt.Transient, Refused: d.rt.Refused,", "Transient: d.rt.Transient, Refused: d.rt.Transient,"),
 		replace("discovery-vanished-refusal-kept",
 			"a vanished environment's refusal no longer holds the component status (10, 7)", discoveryPlug,
 			"runs := Supervisor{Stopped: d.rt.Status.Recovered}", "runs := Supervisor{}"),
