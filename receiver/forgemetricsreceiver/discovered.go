@@ -32,6 +32,10 @@ type discoveredEnvironments struct {
 	// listedAt is when each environment was first listed: a new one starts initial_lookback
 	// before that, not before the stream's next window.
 	listedAt map[string]time.Time
+	// firstListed are the environments of the first listing since the receiver started.
+	firstListed map[string]bool
+	// changed is closed, and replaced, when the environments change.
+	changed chan struct{}
 
 	// The rest belongs to the stream's goroutine.
 	appID     string
@@ -41,12 +45,33 @@ type discoveredEnvironments struct {
 	positions map[string]time.Time
 	// unreadable are environments whose checkpoint cannot be read: polled no more, never guessed.
 	unreadable map[string]bool
+	// listedUntil, when set, is the app's checkpoint as a configuration that listed its
+	// environments left it: everything of those environments before it was delivered.
+	listedUntil time.Time
+}
+
+// discoveredQueryHash marks the app checkpoints that a stream of discovered environments commits,
+// apart from those of a stream of listed environments (0).
+const discoveredQueryHash = 0xd15c0
+
+// inherit reads the app's checkpoint before the walk does: when a configuration that listed the
+// environments wrote it, the environments of the first listing that have no position of their
+// own (a listed app keeps them, but versions before discovery did not) resume from it, rather
+// than from initial_lookback, which would deliver again what that configuration delivered. An environment the listed configuration left out starts there too: the
+// receiver cannot tell it from one it polled, and repeating data is worse than missing at most
+// initial_lookback of an environment that was not asked for.
+func (d *discoveredEnvironments) inherit(ctx context.Context, appKey string) {
+	state, found, err := d.store.Load(ctx, appKey)
+	if err == nil && found && state.QueryHash != discoveredQueryHash {
+		d.listedUntil = state.WindowStart
+	}
 }
 
 func newDiscoveredEnvironments(appID string, plan window.Plan, store checkpoint.Store, st *status.Streams) *discoveredEnvironments {
 	return &discoveredEnvironments{
 		appID: appID, plan: plan, store: store, status: st,
 		positions: map[string]time.Time{}, unreadable: map[string]bool{}, listedAt: map[string]time.Time{},
+		changed: make(chan struct{}),
 	}
 }
 
@@ -55,18 +80,34 @@ func (d *discoveredEnvironments) set(envs []discovery.Environment, now time.Time
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.envs = slices.Clone(envs)
+	close(d.changed)
+	d.changed = make(chan struct{})
+	first := d.firstListed == nil
+	if first {
+		d.firstListed = map[string]bool{}
+	}
 	for _, env := range envs {
+		if first {
+			d.firstListed[env.ID] = true
+		}
 		if _, ok := d.listedAt[env.ID]; !ok {
 			d.listedAt[env.ID] = now
 		}
 	}
 }
 
-// get returns the environments and when each was first listed.
-func (d *discoveredEnvironments) get() ([]discovery.Environment, map[string]time.Time) {
+// get returns the environments, when each was first listed, and a channel closed when they change.
+func (d *discoveredEnvironments) get() ([]discovery.Environment, map[string]time.Time, <-chan struct{}) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return slices.Clone(d.envs), maps.Clone(d.listedAt)
+	return slices.Clone(d.envs), maps.Clone(d.listedAt), d.changed
+}
+
+// listedBefore reports whether envID was in the first listing since the receiver started.
+func (d *discoveredEnvironments) listedBefore(envID string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.firstListed[envID]
 }
 
 // environmentKey names an environment's position in the checkpoint store.
@@ -93,6 +134,11 @@ func (s *stream) position(ctx context.Context, listed time.Time, envID string) (
 		return time.Time{}, false
 	case err != nil:
 		return time.Time{}, false
+	case !found && !d.listedUntil.IsZero() && d.listedBefore(envID):
+		s.logger.Info("Environment has no checkpoint; resuming from the app's, written while its environments were listed",
+			zap.String("environment_id", envID), zap.Time("start", d.listedUntil))
+		s.savePosition(ctx, envID, d.listedUntil)
+		return d.listedUntil, true
 	case !found:
 		start := d.plan.First(listed)
 		s.logger.Info("Environment has no checkpoint; starting at initial_lookback", zap.String("environment_id", envID), zap.Time("start", start))
@@ -122,7 +168,7 @@ func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.Stat
 		now := s.clock.Now()
 		envs := map[string]discovery.Environment{}
 		var starts []time.Time
-		listed, listedAt := s.discovered.get()
+		listed, listedAt, changed := s.discovered.get()
 		for _, env := range listed {
 			p, ok := s.position(ctx, listedAt[env.ID], env.ID)
 			if !ok {
@@ -141,7 +187,7 @@ func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.Stat
 			return state, ctx.Err()
 		}
 		if len(starts) == 0 {
-			return checkpoint.State{WindowStart: end}, nil
+			return checkpoint.State{WindowStart: end, QueryHash: discoveredQueryHash}, nil
 		}
 		slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
 		start := starts[0]
@@ -166,8 +212,12 @@ func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.Stat
 		for _, id := range ids {
 			named = append(named, metricsapi.Environment{ID: id, Name: envs[id].Key})
 		}
-		err := s.readSpan(ctx, ids, named, start, stepEnd)
+		err := s.readSpan(ctx, ids, named, start, stepEnd, changed)
 		switch {
+		case errors.Is(err, errEnvironmentsChanged):
+			// A call refused for an environment deleted since is not retried for ever: the span
+			// is planned again with the environments listed now.
+			continue
 		case errors.Is(err, retry.ErrExpired):
 			// Never backwards: that would deliver again what was accepted.
 			if target := s.discovered.plan.AfterExpiry(s.clock.Now()); target.After(start) {

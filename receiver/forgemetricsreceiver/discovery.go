@@ -31,6 +31,7 @@ func (r *metricsReceiver) startDiscovery(httpClient *http.Client, apps []AppConf
 		s.discovered = newDiscoveredEnvironments(appID, plan, r.rt.Store, r.rt.Status)
 		// The app's window walk does not count skipped spans: its environments do, each its own.
 		s.walk.Observer = lagOnly{s.tel}
+		s.walk.QueryHash = discoveredQueryHash
 		d.Watch(appID, app.EnvironmentTypes, discovery.NewTelemetry(discoveryInstruments(r.telemetry), appID),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
 				s.discovered.set(envs, r.rt.Clock.Now())

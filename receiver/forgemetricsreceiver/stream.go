@@ -48,6 +48,9 @@ type stream struct {
 
 func (s *stream) run(ctx context.Context) {
 	s.tel.start(ctx)
+	if s.discovered != nil {
+		s.discovered.inherit(ctx, s.walk.Key)
+	}
 	s.walk.Run(ctx, s.readWindow)
 }
 
@@ -58,16 +61,34 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 	if s.discovered != nil {
 		return s.readDiscoveredWindow(ctx, state)
 	}
-	if err := s.readSpan(ctx, s.query.EnvironmentIDs, s.window.Environments, state.WindowStart, state.WindowEnd); err != nil {
+	if err := s.readSpan(ctx, s.query.EnvironmentIDs, s.window.Environments, state.WindowStart, state.WindowEnd, nil); err != nil {
 		return state, err
 	}
+	s.keepListedPositions(ctx, state.WindowEnd)
 	return checkpoint.State{WindowStart: state.WindowEnd}, nil
 }
 
+// keepListedPositions saves, for each listed environment, the position discovery would have kept
+// for it: an app switched to discovery and back, or the other way, then resumes each environment
+// where the other form left it, and repeats nothing.
+func (s *stream) keepListedPositions(ctx context.Context, end time.Time) {
+	for _, id := range s.query.EnvironmentIDs {
+		// Progress the pipeline accepted is saved even while shutting down.
+		if err := s.walk.Store.Save(context.WithoutCancel(ctx), environmentKey(s.query.AppID, id), checkpoint.State{WindowStart: end}); err != nil {
+			s.logger.Error("Checkpoint of an environment not written; switching the app to discovered environments now would repeat its points",
+				zap.String("environment_id", id), zap.Error(err))
+		}
+	}
+}
+
+// errEnvironmentsChanged ends a call that was still being retried when the app's discovered
+// environments changed.
+var errEnvironmentsChanged = errors.New("the app's environments changed")
+
 // readSpan delivers the points of the environments envIDs (named by envs) in [start, end) in one
-// call, and returns once the pipeline accepted them (nil), ctx ended, or the API refused the span
-// as too old (retry.ErrExpired).
-func (s *stream) readSpan(ctx context.Context, envIDs []string, envs []metricsapi.Environment, start, end time.Time) error {
+// call, and returns once the pipeline accepted them (nil), ctx ended, the API refused the span as
+// too old (retry.ErrExpired), or changed closed before the call succeeded (errEnvironmentsChanged).
+func (s *stream) readSpan(ctx context.Context, envIDs []string, envs []metricsapi.Environment, start, end time.Time, changed <-chan struct{}) error {
 	q, w := s.query, s.window
 	q.EnvironmentIDs, w.Environments = envIDs, envs
 	q.Start, q.End = start, end
@@ -77,7 +98,8 @@ func (s *stream) readSpan(ctx context.Context, envIDs []string, envs []metricsap
 	var answer []byte
 	var metrics pmetric.Metrics
 	var drops metricsapi.Drops
-	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
+	fetchCtx, stopWatching := interruptedBy(ctx, changed)
+	err := s.caller.Do(fetchCtx, q.Start, func(ctx context.Context) error {
 		slot, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return err
@@ -92,7 +114,11 @@ func (s *stream) readSpan(ctx context.Context, envIDs []string, envs []metricsap
 		}
 		return err
 	}, fields...)
-	if err != nil {
+	interrupted := stopWatching()
+	switch {
+	case err != nil && ctx.Err() == nil && interrupted:
+		return errEnvironmentsChanged
+	case err != nil:
 		return err
 	}
 	s.tel.dropped(ctx, reasonOutsideWindow, drops.OutsideWindow)
@@ -127,4 +153,27 @@ func (s *stream) consume(ctx context.Context, metrics pmetric.Metrics) error {
 		s.tel.received(ctx, count)
 	}
 	return err
+}
+
+// interruptedBy returns a context that ends with ctx or when changed closes (never, for nil), and
+// the function that releases it, waits for its watcher and says whether changed ended it.
+func interruptedBy(ctx context.Context, changed <-chan struct{}) (context.Context, func() bool) {
+	if changed == nil {
+		return ctx, func() bool { return false }
+	}
+	fetchCtx, cancel := context.WithCancel(ctx)
+	done := make(chan bool)
+	go func() {
+		select {
+		case <-changed:
+			cancel()
+			done <- true
+		case <-fetchCtx.Done():
+			done <- false
+		}
+	}()
+	return fetchCtx, func() bool {
+		cancel()
+		return <-done
+	}
 }

@@ -1,0 +1,37 @@
+package main
+
+// Files the review's mutations edit, beyond those mutations_tests.go and mutations_discovery.go
+// declare.
+const (
+	discoveryPlug = "internal/discovery/plug.go"
+)
+
+// SPEC 9 and 10: promises of discovery found undefended in review, each with the test written for it.
+func init() {
+	mutations = append(mutations,
+		replace("discovery-refusal-retried-fast",
+			"a refused listing is retried slowly, as any refusal (10, 4 API errors)", discoveryPlug,
+			"Transient: d.rt.Transient, Refused: d.rt.Refused,", "Transient: d.rt.Transient, Refused: d.rt.Transient,"),
+		replace("discovery-runs-outlive-shutdown",
+			"Shutdown waits for the streams of discovered environments (4 Shutdown)", discoveryPlug,
+			"\t\tdefer runs.Stop()\n", "\t\t_ = runs.Stop\n"),
+		replace("discovery-vanished-refusal-kept",
+			"a vanished environment's refusal no longer holds the component status (10, 7)", discoveryPlug,
+			"runs := Supervisor{Stopped: d.rt.Status.Recovered}", "runs := Supervisor{}"),
+		replace("discovered-metrics-listed-checkpoint-ignored",
+			"an app switched from listed to discovered environments delivers nothing twice (10, 9 Checkpoint)", metricsStream,
+			"\tif s.discovered != nil {\n\t\ts.discovered.inherit(ctx, s.walk.Key)\n\t}\n", ""),
+		replace("discovered-metrics-own-checkpoint-taken-for-listed",
+			"an environment created while the collector was down starts at initial_lookback (10)", metricsDiscovered,
+			"if err == nil && found && state.QueryHash != discoveredQueryHash {", "if err == nil && found {"),
+		replace("discovered-metrics-listed-positions-not-kept",
+			"an app switched to listed environments and back to discovered ones delivers nothing twice (10, 9 Checkpoint)", metricsStream,
+			"\ts.keepListedPositions(ctx, state.WindowEnd)\n", ""),
+		replace("discovered-metrics-positions-moved-when-refused",
+			"a stop while the exporter refuses discovered environments' points moves no position (10, 4 Checkpoint, Shutdown)", metricsDiscovered,
+			"\t\tcase err != nil:\n\t\t\treturn state, err\n\t\t}\n\t\tfor _, id := range ids {", "\t\tcase err != nil && false:\n\t\t\treturn state, err\n\t\t}\n\t\tfor _, id := range ids {"),
+		replace("discovered-metrics-refused-call-retried-after-change",
+			"an environment that vanishes stops being polled: the app's other environments go on (10)", metricsStream,
+			"\tif changed == nil {\n\t\treturn ctx, func() bool { return false }", "\tif true {\n\t\treturn ctx, func() bool { return false }"),
+	)
+}
