@@ -61,7 +61,7 @@ func (c *Client) Fetch(ctx context.Context, q Query, buf *bytes.Buffer) ([]byte,
 	}
 	data, err := appMetrics(answer.Body)
 	if se, ok := apierror.AsStatusError(err); ok {
-		answer.Refusal(se)
+		_ = answer.Refusal(se) // stamps and masks se in place, inside err
 	}
 	return data, err
 }
