@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-	"github.com/forgelogs/otelcol-forge/internal/discovery"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 )
 
 const (
@@ -49,17 +49,12 @@ var documentedMetrics = []string{
 const customMetrics = "FORGE_BACKEND_CUSTOM_METRICS_COUNT"
 
 var (
-	errNoApps               = errors.New(`"apps" must list at least one app`)
-	errCollectionInterval   = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
-	errDelay                = fmt.Errorf(`"delay" must be at least %s`, minInterval)
-	errInitialLookback      = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
-	errRequestsPerMinute    = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per account; more only for a loopback endpoint)`, maxRequestsPerMinute)
-	errEmptyMetric          = errors.New(`"metrics" has an empty name`)
-	errAppID                = errors.New(`"app_id" must be set`)
-	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
-	errDiscoveryInterval    = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
-	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
-	errDuplicateEnvironment = errors.New(`duplicate environment id`)
+	errCollectionInterval = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
+	errDelay              = fmt.Errorf(`"delay" must be at least %s`, minInterval)
+	errInitialLookback    = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
+	errRequestsPerMinute  = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per account; more only for a loopback endpoint)`, maxRequestsPerMinute)
+	errEmptyMetric        = errors.New(`"metrics" has an empty name`)
+	errDiscoveryInterval  = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
 )
 
 // Config is the configuration of the forgemetrics receiver.
@@ -88,23 +83,12 @@ type Config struct {
 	Apps []AppConfig `mapstructure:"apps"`
 }
 
-// AppConfig selects the metrics of one Forge app.
-type AppConfig struct {
-	// AppID is the app's id, bare or as its ARI (ari:cloud:ecosystem::app/<id>).
-	AppID       string `mapstructure:"app_id"`
-	ServiceName string `mapstructure:"service_name"`
-	// Environments lists the environments to poll; left out (nil), they are discovered. An
-	// explicitly empty list is refused.
-	Environments []EnvironmentConfig `mapstructure:"environments"`
-	// EnvironmentTypes selects discovered environments by type; empty selects all.
-	EnvironmentTypes []string `mapstructure:"environment_types"`
-}
+// AppConfig selects one Forge app; the block is the same in every receiver that reads an app's
+// environments together.
+type AppConfig = appconfig.App
 
 // EnvironmentConfig is one environment of an app.
-type EnvironmentConfig struct {
-	ID   string `mapstructure:"id"`
-	Name string `mapstructure:"name"`
-}
+type EnvironmentConfig = appconfig.Environment
 
 // Validate reports every problem of the configuration at once.
 func (cfg *Config) Validate() error {
@@ -132,69 +116,12 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("metrics[%d]: %w", i, errEmptyMetric))
 		}
 	}
-	errs = append(errs, cfg.validateApps()...)
+	errs = append(errs, appconfig.Validate(cfg.Apps)...)
 	return errors.Join(errs...)
 }
 
-func (cfg *Config) validateApps() []error {
-	if len(cfg.Apps) == 0 {
-		return []error{errNoApps}
-	}
-	var errs []error
-	first := map[string]int{} // bare app id -> its first entry
-	envs := map[[2]string]bool{}
-	entries := map[string]int{}
-	for _, app := range cfg.Apps {
-		entries[apiconfig.BareAppID(app.AppID)]++
-	}
-	for i, app := range cfg.Apps {
-		where := fmt.Sprintf("apps[%d]", i)
-		id := apiconfig.BareAppID(app.AppID)
-		if id == "" { // an ARI without its id counts as none
-			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
-		} else if j, listed := first[id]; !listed {
-			first[id] = i
-		} else if other := cfg.Apps[j].ServiceName; app.ServiceName != other {
-			// The entries of one app are one stream, whose points have one service.name.
-			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
-		}
-		errs = append(errs, discovery.ValidateEntry(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
-		for j, env := range app.Environments {
-			switch key := [2]string{id, env.ID}; {
-			case env.ID == "":
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
-			case envs[key]:
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w %q of app %q", where, j, errDuplicateEnvironment, env.ID, id))
-			default:
-				envs[key] = true
-			}
-		}
-	}
-	return errs
-}
-
-// discovers reports whether the app's environments are discovered: its entry has no
-// "environments" key at all.
-func (app AppConfig) discovers() bool { return app.Environments == nil }
-
-// streams lists one entry per app, in the order of their first entries: the environments of an
-// app listed more than once (by its bare id or its ARI) are asked for in one query, as the API
-// counts calls per account, not per environment.
-func (cfg *Config) streams() []AppConfig {
-	var out []AppConfig
-	at := map[string]int{}
-	for _, app := range cfg.Apps {
-		id := apiconfig.BareAppID(app.AppID)
-		if i, listed := at[id]; listed {
-			out[i].Environments = append(out[i].Environments, app.Environments...)
-			continue
-		}
-		at[id] = len(out)
-		app.Environments = slices.Clone(app.Environments)
-		out = append(out, app)
-	}
-	return out
-}
+// streams lists one entry per app, with the environments of all its entries.
+func (cfg *Config) streams() []AppConfig { return appconfig.Merge(cfg.Apps) }
 
 // unknownMetrics lists the configured names the API does not document (yet): a warning, not an
 // error, so that new metrics need no new release. Custom metrics are known.
@@ -214,12 +141,4 @@ func (cfg *Config) metrics() []string {
 		return documentedMetrics
 	}
 	return cfg.Metrics
-}
-
-// serviceName is the resource service.name of an app's points.
-func (app AppConfig) serviceName() string {
-	if app.ServiceName != "" {
-		return app.ServiceName
-	}
-	return apiconfig.BareAppID(app.AppID)
 }

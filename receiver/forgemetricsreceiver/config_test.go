@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
 )
@@ -52,9 +53,9 @@ func TestLoadDiscoveredApps(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, cfg.DiscoveryInterval)
 	streams := cfg.streams()
 	require.Len(t, streams, 2)
-	assert.True(t, streams[0].discovers(), "an app without the environments key discovers them")
+	assert.True(t, streams[0].Discovers(), "an app without the environments key discovers them")
 	assert.Equal(t, []string{"PRODUCTION", "STAGING"}, streams[0].EnvironmentTypes)
-	assert.False(t, streams[1].discovers())
+	assert.False(t, streams[1].Discovers())
 }
 
 func TestDefaults(t *testing.T) {
@@ -75,7 +76,7 @@ func TestDefaults(t *testing.T) {
 		"CONTAINER_MEMORY_USAGE_PERCENTAGE", "SERVICE_INSTANCE_COUNT", "CONTAINER_UPTIME_SECONDS",
 		"CONTAINER_STATUS_RESTARTS_TOTAL",
 	}, cfg.metrics(), "every documented metric")
-	assert.Equal(t, "app", cfg.Apps[0].serviceName())
+	assert.Equal(t, "app", cfg.Apps[0].ResourceServiceName())
 }
 
 func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
@@ -84,18 +85,18 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		wantErr  error
 		wantText string
 	}{
-		{"no_apps", errNoApps, `"apps"`},
-		{"app_without_id", errAppID, `apps[0]: "app_id"`},
-		{"ari_without_id", errAppID, `apps[0]: "app_id"`},
-		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
-		{"duplicate_environment_across_entries", errDuplicateEnvironment, `apps[1].environments[1]: duplicate environment id "env" of app "app"`},
+		{"no_apps", appconfig.ErrNoApps, `"apps"`},
+		{"app_without_id", appconfig.ErrAppID, `apps[0]: "app_id"`},
+		{"ari_without_id", appconfig.ErrAppID, `apps[0]: "app_id"`},
+		{"app_listed_twice_with_another_name", appconfig.ErrServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
+		{"duplicate_environment_across_entries", appconfig.ErrDuplicateEnvironment, `apps[1].environments[1]: duplicate environment id "env" of app "app"`},
 		{"empty_environments", discovery.ErrNoEnvironments, `apps[0].environments: "environments" must list at least one environment`},
 		{"unknown_environment_type", discovery.ErrEnvironmentType, `apps[0].environment_types[0]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "production"`},
 		{"environment_types_with_environments", discovery.ErrTypesWithListed, `apps[0].environment_types: "environment_types" applies only`},
 		{"discovered_app_listed_twice", discovery.ErrDiscoveredTwice, `apps[1].app_id`},
 		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 0s`},
-		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
-		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
+		{"environment_without_id", appconfig.ErrEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
+		{"duplicate_environment", appconfig.ErrDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
 		{"lookback_too_long", errInitialLookback, `"initial_lookback"`},
 		{"collection_interval_too_short", errCollectionInterval, `"collection_interval" must be at least 1s, got 500ms`},
 		{"delay_too_short", errDelay, `"delay" must be at least 1s, got 0s`},

@@ -84,7 +84,7 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	}
 	var discovered []AppConfig
 	for _, app := range r.cfg.streams() {
-		if app.discovers() {
+		if app.Discovers() {
 			discovered = append(discovered, app)
 			continue
 		}
@@ -102,7 +102,7 @@ func (r *metricsReceiver) newStream(app AppConfig, plan window.Plan, scope metri
 	walk := r.rt.Walk(plan, key, 0, tel, logger)
 	return &stream{
 		query:    metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
-		window:   metricsapi.Window{ServiceName: app.serviceName(), AppID: appID, Environments: environments(app), Scope: scope},
+		window:   metricsapi.Window{ServiceName: app.ResourceServiceName(), AppID: appID, Environments: environments(app), Scope: scope},
 		walk:     walk,
 		caller:   r.rt.Caller(walk, account, tel, logger),
 		handover: r.rt.Handover(logger),

@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
-	"github.com/forgelogs/otelcol-forge/internal/discovery"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
 
@@ -36,20 +36,15 @@ const (
 )
 
 var (
-	errNoApps               = errors.New(`"apps" must list at least one app`)
-	errWindow               = fmt.Errorf(`"window" must be a whole number of hours from 1h to %s that divides a day (1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h)`, maxWindow)
-	errGroupBy              = fmt.Errorf(`"group_by" must be %s or %s`, usageapi.GroupByEnvironment, usageapi.GroupBySite)
-	errCollectionInterval   = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
-	errDelay                = fmt.Errorf(`"delay" must be at least %s`, minInterval)
-	errInitialLookback      = fmt.Errorf(`"initial_lookback" must be positive and at most %s`, maxLookback)
-	errRequestsPerMinute    = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit; more only for a loopback endpoint)`, maxRequestsPerMinute)
-	errEmptyResource        = errors.New(`"resources" has an empty name`)
-	errDuplicateResource    = errors.New(`"resources" lists a name twice`)
-	errAppID                = errors.New(`"app_id" must be set`)
-	errServiceNameDiffers   = errors.New(`"service_name" differs between the entries of app`)
-	errDiscoveryInterval    = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
-	errEnvironmentID        = errors.New(`"environments[].id" must be set`)
-	errDuplicateEnvironment = errors.New(`duplicate environment id`)
+	errWindow             = fmt.Errorf(`"window" must be a whole number of hours from 1h to %s that divides a day (1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h)`, maxWindow)
+	errGroupBy            = fmt.Errorf(`"group_by" must be %s or %s`, usageapi.GroupByEnvironment, usageapi.GroupBySite)
+	errCollectionInterval = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
+	errDelay              = fmt.Errorf(`"delay" must be at least %s`, minInterval)
+	errInitialLookback    = fmt.Errorf(`"initial_lookback" must be positive and at most %s`, maxLookback)
+	errRequestsPerMinute  = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit; more only for a loopback endpoint)`, maxRequestsPerMinute)
+	errEmptyResource      = errors.New(`"resources" has an empty name`)
+	errDuplicateResource  = errors.New(`"resources" lists a name twice`)
+	errDiscoveryInterval  = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
 )
 
 // Config is the configuration of the forgeusage receiver.
@@ -82,23 +77,12 @@ type Config struct {
 	Apps []AppConfig `mapstructure:"apps"`
 }
 
-// AppConfig selects the usage of one Forge app.
-type AppConfig struct {
-	// AppID is the app's id, bare or as its ARI (ari:cloud:ecosystem::app/<id>).
-	AppID       string `mapstructure:"app_id"`
-	ServiceName string `mapstructure:"service_name"`
-	// Environments lists the environments to read; left out (nil), they are discovered. An
-	// empty list is an error, not a request for discovery.
-	Environments []EnvironmentConfig `mapstructure:"environments"`
-	// EnvironmentTypes selects discovered environments by type; empty selects all.
-	EnvironmentTypes []string `mapstructure:"environment_types"`
-}
+// AppConfig selects one Forge app; the block is the same in every receiver that reads an app's
+// environments together.
+type AppConfig = appconfig.App
 
 // EnvironmentConfig is one environment of an app.
-type EnvironmentConfig struct {
-	ID   string `mapstructure:"id"`
-	Name string `mapstructure:"name"`
-}
+type EnvironmentConfig = appconfig.Environment
 
 // Validate reports every problem of the configuration at once.
 func (cfg *Config) Validate() error {
@@ -136,64 +120,12 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("resources[%d]: %w: %q", i, errDuplicateResource, name))
 		}
 	}
-	errs = append(errs, cfg.validateApps()...)
+	errs = append(errs, appconfig.Validate(cfg.Apps)...)
 	return errors.Join(errs...)
 }
 
-func (cfg *Config) validateApps() []error {
-	if len(cfg.Apps) == 0 {
-		return []error{errNoApps}
-	}
-	var errs []error
-	first := map[string]int{} // bare app id -> its first entry
-	envs := map[[2]string]bool{}
-	entries := map[string]int{}
-	for _, app := range cfg.Apps {
-		entries[apiconfig.BareAppID(app.AppID)]++
-	}
-	for i, app := range cfg.Apps {
-		where := fmt.Sprintf("apps[%d]", i)
-		id := apiconfig.BareAppID(app.AppID)
-		if id == "" { // an ARI without its id counts as none
-			errs = append(errs, fmt.Errorf("%s: %w", where, errAppID))
-		} else if j, listed := first[id]; !listed {
-			first[id] = i
-		} else if other := cfg.Apps[j].ServiceName; app.ServiceName != other {
-			// The entries of one app are read together, and their usage has one service.name.
-			errs = append(errs, fmt.Errorf("%s.service_name: %w %q: %q here, %q in apps[%d]", where, errServiceNameDiffers, id, app.ServiceName, other, j))
-		}
-		errs = append(errs, discovery.ValidateEntry(where, app.discovers(), len(app.Environments), app.EnvironmentTypes, entries[id])...)
-		for j, env := range app.Environments {
-			switch key := [2]string{id, env.ID}; {
-			case env.ID == "":
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w", where, j, errEnvironmentID))
-			case envs[key]:
-				errs = append(errs, fmt.Errorf("%s.environments[%d]: %w %q of app %q", where, j, errDuplicateEnvironment, env.ID, id))
-			default:
-				envs[key] = true
-			}
-		}
-	}
-	return errs
-}
-
-// apps lists one entry per app, in the order of their first entries, with the environments of
-// every entry of the app: one call per (app, resource, window) covers all of them.
-func (cfg *Config) apps() []AppConfig {
-	var out []AppConfig
-	at := map[string]int{}
-	for _, app := range cfg.Apps {
-		id := apiconfig.BareAppID(app.AppID)
-		if i, listed := at[id]; listed {
-			out[i].Environments = append(out[i].Environments, app.Environments...)
-			continue
-		}
-		at[id] = len(out)
-		app.Environments = slices.Clone(app.Environments)
-		out = append(out, app)
-	}
-	return out
-}
+// apps lists one entry per app, with the environments of all its entries.
+func (cfg *Config) apps() []AppConfig { return appconfig.Merge(cfg.Apps) }
 
 // unknownResources lists the configured names the API does not document (yet): a warning, not an
 // error, so that new resources need no new release.
@@ -213,16 +145,4 @@ func (cfg *Config) resources() []string {
 		return usageapi.Resources
 	}
 	return cfg.Resources
-}
-
-// discovers reports whether the app's environments are discovered: its entry has no
-// "environments" key at all.
-func (app AppConfig) discovers() bool { return app.Environments == nil }
-
-// serviceName is the resource service.name of an app's usage.
-func (app AppConfig) serviceName() string {
-	if app.ServiceName != "" {
-		return app.ServiceName
-	}
-	return apiconfig.BareAppID(app.AppID)
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 )
@@ -49,8 +50,8 @@ func TestLoadFullConfig(t *testing.T) {
 	}, {
 		AppID: "discovered-app", EnvironmentTypes: []string{"PRODUCTION", "STAGING"},
 	}}, cfg.Apps)
-	assert.False(t, cfg.Apps[0].discovers())
-	assert.True(t, cfg.Apps[1].discovers())
+	assert.False(t, cfg.Apps[0].Discovers())
+	assert.True(t, cfg.Apps[1].Discovers())
 }
 
 func TestDefaults(t *testing.T) {
@@ -72,7 +73,7 @@ func TestDefaults(t *testing.T) {
 		"LLM_OUTPUT", "LOGS_WRITE", "OS_REQUESTS", "SQL_COMPUTE", "SQL_REQUESTS", "SQL_STORAGE",
 	}, cfg.resources(), "every documented resource")
 	assert.Empty(t, cfg.unknownResources())
-	assert.Equal(t, "app", cfg.Apps[0].serviceName())
+	assert.Equal(t, "app", cfg.Apps[0].ResourceServiceName())
 }
 
 func TestValidateAcceptsEveryWindowThatDividesADay(t *testing.T) {
@@ -89,16 +90,16 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		wantErr  error
 		wantText string
 	}{
-		{"no_apps", errNoApps, `"apps"`},
-		{"app_without_id", errAppID, `apps[0]: "app_id"`},
-		{"app_listed_twice_with_another_name", errServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
+		{"no_apps", appconfig.ErrNoApps, `"apps"`},
+		{"app_without_id", appconfig.ErrAppID, `apps[0]: "app_id"`},
+		{"app_listed_twice_with_another_name", appconfig.ErrServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
 		{"empty_environments", discovery.ErrNoEnvironments, `apps[0].environments: "environments" must list at least one environment (leave the key out to discover them)`},
 		{"environment_types_with_listed_environments", discovery.ErrTypesWithListed, `apps[0].environment_types:`},
 		{"unknown_environment_type", discovery.ErrEnvironmentType, `apps[0].environment_types[1]: "environment_types" has an unknown type (want DEVELOPMENT, STAGING or PRODUCTION), got "PROD"`},
 		{"discovered_app_listed_twice", discovery.ErrDiscoveredTwice, `apps[0].app_id:`},
 		{"discovery_interval_too_short", errDiscoveryInterval, `"discovery_interval" must be at least 1s, got 500ms`},
-		{"environment_without_id", errEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
-		{"duplicate_environment", errDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
+		{"environment_without_id", appconfig.ErrEnvironmentID, `apps[0].environments[0]: "environments[].id"`},
+		{"duplicate_environment", appconfig.ErrDuplicateEnvironment, `apps[0].environments[1]: duplicate environment id "env" of app "app"`},
 		{"window_not_whole_hours", errWindow, `"window" must be a whole number of hours`},
 		{"window_not_dividing_a_day", errWindow, `got 5h0m0s`},
 		{"window_too_long", errWindow, `"window"`},
@@ -127,7 +128,7 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 func TestValidateAcceptsAnAppWithoutEnvironments(t *testing.T) {
 	cfg := loadConfig(t, "app_without_environments")
 	require.NoError(t, confmap.Validate(cfg))
-	assert.True(t, cfg.Apps[0].discovers())
+	assert.True(t, cfg.Apps[0].Discovers())
 	assert.Equal(t, []AppConfig{{AppID: "app"}}, cfg.apps())
 }
 

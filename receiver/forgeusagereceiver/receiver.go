@@ -83,7 +83,7 @@ func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
 	once := &onceLogs{}
 	var discovered []AppConfig
 	for _, app := range r.cfg.apps() {
-		if app.discovers() {
+		if app.Discovers() {
 			discovered = append(discovered, app)
 			continue
 		}
@@ -118,7 +118,7 @@ func (r *usageReceiver) streams(app AppConfig) []streamSpec {
 		spec := streamSpec{
 			key:   "usage/" + appID + "/" + resource,
 			query: usageapi.Query{AppID: appID, Resource: resource, GroupBy: r.cfg.GroupBy},
-			window: usageapi.Window{ServiceName: app.serviceName(), AppID: appID, Resource: resource,
+			window: usageapi.Window{ServiceName: app.ResourceServiceName(), AppID: appID, Resource: resource,
 				GroupBy: r.cfg.GroupBy, Environments: envs, Scope: scope},
 		}
 		if r.cfg.GroupBy != usageapi.GroupBySite {

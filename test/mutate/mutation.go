@@ -40,6 +40,20 @@ func (m mutation) apply(src string) (string, error) {
 	return src, nil
 }
 
+// otherReceiver reports whether file lies in another receiver's folder than hint: code may move
+// from a receiver into the shared packages, never into another receiver, whose like-looking line
+// keeps another promise.
+func otherReceiver(hint, file string) bool {
+	component := func(path string) string {
+		if parts := strings.SplitN(path, "/", 3); len(parts) == 3 && parts[0] == "receiver" {
+			return parts[1]
+		}
+		return ""
+	}
+	h, f := component(hint), component(file)
+	return h != "" && f != "" && h != f
+}
+
 // searched are the folders, relative to the module root, whose code mutations edit.
 var searched = []string{"receiver", "internal"}
 
@@ -77,12 +91,15 @@ func (m mutation) locate(root string) (string, error) {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err
 			}
+			rel, _ := filepath.Rel(root, path)
+			if otherReceiver(m.file, filepath.ToSlash(rel)) {
+				return nil
+			}
 			src, err := os.ReadFile(path)
 			if err != nil {
 				return err
 			}
 			if n := strings.Count(string(src), anchor); n > 0 {
-				rel, _ := filepath.Rel(root, path)
 				found, occurrences = append(found, filepath.ToSlash(rel)), occurrences+n
 			}
 			return nil

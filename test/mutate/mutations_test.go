@@ -71,6 +71,13 @@ func TestLocateFollowsTheTextWhenCodeMoves(t *testing.T) {
 	assert.Equal(t, "internal/b/b.go", file)
 	assert.Equal(t, "package b\nfunc f() int { return 2 }\n", src)
 
+	// Another receiver's like-looking line keeps another promise: it is never taken.
+	other := replace("o", "p", "receiver/x/x.go", "return 3", "return 4")
+	write("receiver/x/x.go", "package x\n")
+	write("receiver/y/y.go", "package y\nfunc h() int { return 3 }\n")
+	_, _, err = other.mutant(root)
+	assert.ErrorContains(t, err, "occurs 0 times")
+
 	write("receiver/c/c.go", "package c\nfunc g() int { return 1 }\n")
 	_, _, err = m.mutant(root)
 	assert.ErrorContains(t, err, "occurs 2 times in 2 files")
