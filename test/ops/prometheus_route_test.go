@@ -71,13 +71,17 @@ otlp:
 			"--config", "yaml:receivers::"+receiver+"::initial_lookback: 20m",
 			"--config", "yaml:receivers::"+receiver+"::requests_per_minute: 600")
 	}
+	// The example's usage receiver reads the simulator too, never the real API.
+	overrides = append(overrides,
+		"--config", "yaml:receivers::forgeusage::endpoint: "+api.URL,
+		"--config", "yaml:receivers::forgeusage::requests_per_minute: 600")
 	overrides = append(overrides,
 		"--config", "yaml:receivers::forgelogs::poll_interval: 1s",
 		"--config", "yaml:receivers::forgemetrics::collection_interval: 1s",
 		"--config", "yaml:extensions::health_check::endpoint: 127.0.0.1:"+healthPort,
 		"--config", "yaml:service::telemetry::metrics::level: none")
 	start(t, "collector", []string{
-		"FORGE_EMAIL=ops@example.com", "FORGE_API_TOKEN=ops-token", "FORGE_APP_ID=sim-app", "FORGE_ENV_ID=sim-env",
+		"FORGE_EMAIL=ops@example.com", "FORGE_API_TOKEN=ops-token", "FORGE_APP_ID=sim-app",
 		"FORGE_STORAGE_DIR=" + dir, "PROMETHEUS_URL=" + prom.base, "LOKI_URL=" + loki.URL,
 	}, append([]string{repoBinary(t, "otelcol-forge")}, overrides...)...)
 
@@ -87,10 +91,11 @@ otlp:
 	to := from.Add(10 * time.Minute)
 
 	// What a user graphs: invocations, errors and latency per function, with the app, the
-	// environment and its name as labels.
+	// environment and its name as labels. The example discovers the app's environments, and names
+	// each by its key, which the simulator makes the environment's id.
 	wantLabels := map[string]string{
 		"job": "my-forge-app", "service_name": "my-forge-app", "forge_app_id": "sim-app",
-		"forge_environment_id": "sim-env", "deployment_environment_name": "production",
+		"forge_environment_id": "sim-env", "deployment_environment_name": "sim-env",
 		"environmentId": "sim-env",
 	}
 	for _, series := range []string{
