@@ -105,8 +105,8 @@ generate:
 	$(MDATAGEN) $(METRICS)/metadata.yaml
 	$(MDATAGEN) $(USAGE)/metadata.yaml
 	@# golden.WriteLogs marks the writing run failed on purpose; the second run checks the new files.
-	-$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1 -update >/dev/null
-	$(GO) test ./$(LOGS)/internal/forgeapi/ -run TestDecodeGolden -count=1
+	-$(GO) test ./$(LOGS)/internal/logsapi/ -run TestDecodeGolden -count=1 -update >/dev/null
+	$(GO) test ./$(LOGS)/internal/logsapi/ -run TestDecodeGolden -count=1
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1 -update
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run TestDecodeGolden -count=1
 	$(GO) test ./$(USAGE)/internal/usageapi/ -run TestDecodeGolden -count=1 -update
@@ -129,8 +129,8 @@ lint: $(GOLANGCI)
 ## fuzzing coordinator's own deadline and can fail with "context deadline exceeded" on a busy machine.
 FUZZTIME ?= 20000x
 fuzz:
-	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
-	$(GO) test ./$(LOGS)/internal/forgeapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
+	$(GO) test ./$(LOGS)/internal/logsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
+	$(GO) test ./$(LOGS)/internal/logsapi/ -run '^$$' -fuzz '^FuzzQueryURL$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(METRICS)/internal/metricsapi/ -run '^$$' -fuzz '^FuzzAppMetrics$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 	$(GO) test ./$(USAGE)/internal/usageapi/ -run '^$$' -fuzz '^FuzzParsePage$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x

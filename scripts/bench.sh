@@ -7,7 +7,7 @@ COUNT=${COUNT:-5}
 
 # -cpu 1 keeps the garbage collector on the benchmark's own thread, so ns/op is the CPU a page
 # costs; -cpu 2 is wall time with the collector running beside it. Both ratios are printed.
-out=$(go test -run '^$' -bench 'BenchmarkDecodePage' -benchmem -cpu 1,2 -count "$COUNT" ./receiver/forgelogsreceiver/internal/forgeapi/)
+out=$(go test -run '^$' -bench 'BenchmarkDecodePage' -benchmem -cpu 1,2 -count "$COUNT" ./receiver/forgelogsreceiver/internal/logsapi/)
 echo "$out"
 echo "$out" | awk '
   /^BenchmarkDecodePage\// {
@@ -24,8 +24,8 @@ echo "$out" | awk '
   END {
     print ""
     for (p in cpus) {
-      d = median("forgeapi.Decode" SUBSEP p); b = median("baseline-plog.JSONUnmarshaler" SUBSEP p)
-      printf "GOMAXPROCS=%s: median ns per 1,000-record page: forgeapi.Decode %.0f, baseline %.0f: %.2fx the throughput (goal: at least 2x)\n", p, d, b, b / d
+      d = median("logsapi.Decode" SUBSEP p); b = median("baseline-plog.JSONUnmarshaler" SUBSEP p)
+      printf "GOMAXPROCS=%s: median ns per 1,000-record page: logsapi.Decode %.0f, baseline %.0f: %.2fx the throughput (goal: at least 2x)\n", p, d, b, b / d
     }
     print ""
   }'

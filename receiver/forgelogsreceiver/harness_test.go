@@ -24,7 +24,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/status"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadatatest"
 )
@@ -92,10 +92,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 }
 
 func (h *harness) spec(env string) streamSpec {
-	q := forgeapi.Query{AppID: testApp, EnvironmentID: env}
+	q := logsapi.Query{AppID: testApp, EnvironmentID: env}
 	return streamSpec{
 		key: "stream/" + testApp + "/" + env + "/0", query: q, queryHash: hashQuery(q),
-		resource: forgeapi.Resource{ServiceName: testApp, AppID: testApp, EnvironmentID: env},
+		resource: logsapi.Resource{ServiceName: testApp, AppID: testApp, EnvironmentID: env},
 	}
 }
 
@@ -108,7 +108,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	core, logs := observer.New(zap.DebugLevel)
 	h.logs = logs
 	settings.Logger = zap.New(core)
-	client, err := forgeapi.NewClient(h.srv.Client(), h.srv.URL, testEmail, testToken, "", 0)
+	client, err := logsapi.NewClient(h.srv.Client(), h.srv.URL, testEmail, testToken, "", 0)
 	require.NoError(h.t, err)
 	telemetry, err := metadata.NewTelemetryBuilder(settings.TelemetrySettings)
 	require.NoError(h.t, err)
@@ -141,7 +141,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 		handover: rt.Handover(settings.Logger),
 		fetcher:  client,
 		pool:     rt.Pool,
-		scope:    forgeapi.Scope{Name: scopeName, Version: "test"},
+		scope:    logsapi.Scope{Name: scopeName, Version: "test"},
 		consumer: next,
 		obsrecv:  obsrecv,
 		tel:      tel,

@@ -6,7 +6,7 @@ import (
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/window"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
 
 // position is a stream's place inside one window: which of the window's records, in the API's
@@ -27,7 +27,7 @@ type position struct {
 	// mismatch is set when the record before the resume point is not the one delivered before.
 	mismatch bool
 	// accepted are the records of the page being decoded that accept let through.
-	accepted []forgeapi.RecordKey
+	accepted []logsapi.RecordKey
 	// horizon, when set, lets the window's end move up to now - delay when its first page is
 	// asked for (see stretch).
 	horizon *window.Plan
@@ -51,7 +51,7 @@ func newPosition(state checkpoint.State) *position {
 // would end it now. The walk plans a window before the stream's turn in the app's budget comes;
 // the turn can take a few seconds when several streams poll, and a window ended at the time of
 // its request is that much fresher.
-func (p *position) stretch(q *forgeapi.Query, now time.Time) {
+func (p *position) stretch(q *logsapi.Query, now time.Time) {
 	if p.horizon == nil || p.read > 0 {
 		return
 	}
@@ -66,7 +66,7 @@ func (p *position) startPage() { p.accepted = p.accepted[:0] }
 
 // accept decides a record of the page that follows the delivered ones: true when it must be
 // delivered. It gives the same answers when a page is decoded again, until advance.
-func (p *position) accept(k forgeapi.RecordKey) bool {
+func (p *position) accept(k logsapi.RecordKey) bool {
 	if p.decide(k) {
 		p.accepted = append(p.accepted, k)
 		return true
@@ -74,7 +74,7 @@ func (p *position) accept(k forgeapi.RecordKey) bool {
 	return false
 }
 
-func (p *position) decide(k forgeapi.RecordKey) bool {
+func (p *position) decide(k logsapi.RecordKey) bool {
 	index := p.read + k.Index
 	if k.Timestamp >= p.end {
 		p.boundary[k.Fingerprint] = struct{}{}
@@ -89,7 +89,7 @@ func (p *position) decide(k forgeapi.RecordKey) bool {
 }
 
 // advance moves past a delivered page of records ending with last.
-func (p *position) advance(records int, last forgeapi.RecordKey) {
+func (p *position) advance(records int, last logsapi.RecordKey) {
 	// The second reading must know what the first one delivered.
 	if p.state.Reread.Active() {
 		p.state.Reread.Delivered = appendDelivered(p.state.Reread.Delivered, p.state.Reread.Start, p.accepted)

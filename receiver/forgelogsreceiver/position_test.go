@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
 
 var (
@@ -15,8 +15,8 @@ var (
 	winEnd   = winStart.Add(time.Hour)
 )
 
-func key(index int, at time.Time, fp uint64) forgeapi.RecordKey {
-	return forgeapi.RecordKey{Index: index, Timestamp: uint64(at.UnixNano()), Fingerprint: fp}
+func key(index int, at time.Time, fp uint64) logsapi.RecordKey {
+	return logsapi.RecordKey{Index: index, Timestamp: uint64(at.UnixNano()), Fingerprint: fp}
 }
 
 func TestPositionAccept(t *testing.T) {
@@ -26,7 +26,7 @@ func TestPositionAccept(t *testing.T) {
 		state checkpoint.State
 		// read is how many records earlier pages of this run had.
 		read int
-		rec  forgeapi.RecordKey
+		rec  logsapi.RecordKey
 		want bool
 	}{
 		{"a new record", checkpoint.State{}, 0, key(0, mid, 1), true},

@@ -15,7 +15,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -38,8 +38,8 @@ type forgeReceiver struct {
 	telemetry *metadata.TelemetryBuilder
 
 	// Set by Start, read by the streams that discovery starts.
-	client  *forgeapi.Client
-	scope   forgeapi.Scope
+	client  *logsapi.Client
+	scope   logsapi.Scope
 	budgets map[string]*budget.Budget
 }
 
@@ -64,8 +64,8 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("create HTTP client: %w", err)
 	}
-	client, err := forgeapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
-		apiconfig.Product(r.settings.BuildInfo), forgeapi.DefaultMaxBodyBytes)
+	client, err := logsapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
+		apiconfig.Product(r.settings.BuildInfo), logsapi.DefaultMaxBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	r.scope = forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	r.scope = logsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
 	r.client = client
 	r.budgets = map[string]*budget.Budget{}
 	for _, app := range r.cfg.Apps {

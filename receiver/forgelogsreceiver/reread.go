@@ -7,7 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
 
 // rereadWindow reads the window [state.Reread.Start, state.Reread.End) a second time and hands
@@ -51,7 +51,7 @@ func (s *stream) rereadWindow(ctx context.Context, state checkpoint.State) (chec
 
 // foundLate counts records found by the second reading and says so once per stream: the API
 // served them later than the window's first reading.
-func (s *stream) foundLate(ctx context.Context, found []forgeapi.RecordKey, at time.Time, fields []zap.Field) {
+func (s *stream) foundLate(ctx context.Context, found []logsapi.RecordKey, at time.Time, fields []zap.Field) {
 	for _, k := range found {
 		s.tel.late(ctx, at.Sub(time.Unix(0, int64(k.Timestamp))))
 	}
@@ -67,7 +67,7 @@ type lateFilter struct {
 	state      checkpoint.State
 	start, end uint64
 	delivered  map[uint64]struct{}
-	accepted   []forgeapi.RecordKey
+	accepted   []logsapi.RecordKey
 }
 
 func newLateFilter(state checkpoint.State) *lateFilter {
@@ -86,11 +86,11 @@ func newLateFilter(state checkpoint.State) *lateFilter {
 func (f *lateFilter) startPage() { f.accepted = f.accepted[:0] }
 
 // stretch keeps a second reading's window: it was fixed when it fell due.
-func (*lateFilter) stretch(*forgeapi.Query, time.Time) {}
+func (*lateFilter) stretch(*logsapi.Query, time.Time) {}
 
 // accept takes a record of the window (the API's end bound is inclusive: what lies on it belongs
 // to the next window) that was not delivered before.
-func (f *lateFilter) accept(k forgeapi.RecordKey) bool {
+func (f *lateFilter) accept(k logsapi.RecordKey) bool {
 	if k.Timestamp < f.start || k.Timestamp >= f.end {
 		return false
 	}
@@ -102,7 +102,7 @@ func (f *lateFilter) accept(k forgeapi.RecordKey) bool {
 }
 
 // advance records the page's records as delivered, once the pipeline took them, and returns them.
-func (f *lateFilter) advance() []forgeapi.RecordKey {
+func (f *lateFilter) advance() []logsapi.RecordKey {
 	found := f.accepted
 	for _, k := range found {
 		f.delivered[k.Fingerprint] = struct{}{}
@@ -113,7 +113,7 @@ func (f *lateFilter) advance() []forgeapi.RecordKey {
 }
 
 // appendDelivered adds the records at or after since to delivered.
-func appendDelivered(delivered []checkpoint.Delivered, since time.Time, keys []forgeapi.RecordKey) []checkpoint.Delivered {
+func appendDelivered(delivered []checkpoint.Delivered, since time.Time, keys []logsapi.RecordKey) []checkpoint.Delivered {
 	from := uint64(since.UnixNano())
 	for _, k := range keys {
 		if k.Timestamp >= from {

@@ -16,7 +16,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/pages"
 	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/window"
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
 
 const (
@@ -28,16 +28,16 @@ const (
 
 // pageFetcher fetches one page of a query into a slot of pool.
 type pageFetcher interface {
-	Fetch(ctx context.Context, q forgeapi.Query, cursor string, pool *pages.Pool) (*pages.Slot, error)
+	Fetch(ctx context.Context, q logsapi.Query, cursor string, pool *pages.Pool) (*pages.Slot, error)
 }
 
 // streamSpec is what identifies and configures one stream: an (app, environment, site shard).
 type streamSpec struct {
 	// key names the stream in checkpoints, logs and status.
 	key       string
-	query     forgeapi.Query
+	query     logsapi.Query
 	queryHash uint64
-	resource  forgeapi.Resource
+	resource  logsapi.Resource
 }
 
 // stream reads the windows of one streamSpec page by page; the walk moves it through time.
@@ -48,7 +48,7 @@ type stream struct {
 	handover *retry.Handover
 	fetcher  pageFetcher
 	pool     *pages.Pool
-	scope    forgeapi.Scope
+	scope    logsapi.Scope
 	consumer consumer.Logs
 	obsrecv  *receiverhelper.ObsReport
 	tel      *streamTelemetry
@@ -69,16 +69,16 @@ func (s *stream) run(ctx context.Context) {
 // the pipeline asks for a retry: each decoding begins with startPage and gets the same answers.
 type recordFilter interface {
 	// stretch may move the end of q, a window about to be asked for its first page, up to now.
-	stretch(q *forgeapi.Query, now time.Time)
+	stretch(q *logsapi.Query, now time.Time)
 	startPage()
-	accept(forgeapi.RecordKey) bool
+	accept(logsapi.RecordKey) bool
 }
 
 // page is a decoded page still holding its slot, so that it can be decoded again.
 type page struct {
-	forgeapi.Page
+	logsapi.Page
 	slot      *pages.Slot
-	decoder   *forgeapi.Decoder
+	decoder   *logsapi.Decoder
 	fetchedAt time.Time
 	// body is the fingerprint of the page's whole body.
 	body uint64
@@ -134,7 +134,7 @@ func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkp
 }
 
 // fetchPage returns the next page of q, decoded, retrying until it succeeds or ctx ends.
-func (s *stream) fetchPage(ctx context.Context, q *forgeapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
+func (s *stream) fetchPage(ctx context.Context, q *logsapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
 	var p page
 	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
 		p.fetchedAt = s.clock.Now()
@@ -146,8 +146,8 @@ func (s *stream) fetchPage(ctx context.Context, q *forgeapi.Query, cursor string
 			return err
 		}
 		// A decoder lives as long as its page: a waiting stream holds no decoding state.
-		p.decoder = forgeapi.NewDecoder(s.spec.resource, s.scope)
-		p.body = forgeapi.Fingerprint(slot.Buf.Bytes())
+		p.decoder = logsapi.NewDecoder(s.spec.resource, s.scope)
+		p.body = logsapi.Fingerprint(slot.Buf.Bytes())
 		pos.startPage()
 		p.Page, err = p.decoder.Decode(slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
 		if err != nil {
@@ -210,7 +210,7 @@ type loopGuard struct {
 
 // seenCursor reports whether the window already returned cursor.
 func (g *loopGuard) seenCursor(cursor string) bool {
-	return cursor != "" && seen(&g.cursors, forgeapi.Fingerprint([]byte(cursor)))
+	return cursor != "" && seen(&g.cursors, logsapi.Fingerprint([]byte(cursor)))
 }
 
 // seenPage reports whether the window already had a page with this body.

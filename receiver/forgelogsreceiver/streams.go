@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"slices"
 
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
 
 // streamSpecs expands the configuration into the streams of its listed environments: one per
@@ -31,11 +31,11 @@ func appStreamSpecs(app AppConfig, envs []EnvironmentConfig) []streamSpec {
 	sites = slices.Compact(sites)
 	shards := [][]string{nil}
 	if len(sites) > 0 {
-		shards = slices.Collect(slices.Chunk(sites, forgeapi.MaxInstallationContexts))
+		shards = slices.Collect(slices.Chunk(sites, logsapi.MaxInstallationContexts))
 	}
 	for _, env := range envs {
 		for i, shard := range shards {
-			query := forgeapi.Query{
+			query := logsapi.Query{
 				AppID:                app.id(),
 				EnvironmentID:        env.ID,
 				Levels:               levels,
@@ -46,7 +46,7 @@ func appStreamSpecs(app AppConfig, envs []EnvironmentConfig) []streamSpec {
 				key:       fmt.Sprintf("stream/%s/%s/%d", app.id(), env.ID, i),
 				query:     query,
 				queryHash: hashQuery(query),
-				resource: forgeapi.Resource{
+				resource: logsapi.Resource{
 					ServiceName:     app.serviceName(),
 					AppID:           app.id(),
 					EnvironmentID:   env.ID,
@@ -60,7 +60,7 @@ func appStreamSpecs(app AppConfig, envs []EnvironmentConfig) []streamSpec {
 
 // hashQuery identifies the filters and sites of a query, whose results a checkpoint's position
 // inside a window refers to.
-func hashQuery(q forgeapi.Query) uint64 {
+func hashQuery(q logsapi.Query) uint64 {
 	h := fnv.New64a()
 	write := func(s string) {
 		_, _ = h.Write([]byte(s))

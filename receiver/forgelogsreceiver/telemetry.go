@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -74,7 +74,7 @@ func (t *streamTelemetry) Skipped(ctx context.Context, span time.Duration) {
 }
 
 // page counts a fetched page and what decoding left out of it.
-func (t *streamTelemetry) page(ctx context.Context, d forgeapi.Drops, logger *zap.Logger) {
+func (t *streamTelemetry) page(ctx context.Context, d logsapi.Drops, logger *zap.Logger) {
 	t.builder.ForgelogsPages.Add(ctx, 1, t.attrs)
 	if d.Undecodable > 0 {
 		t.dropped(ctx, reasonUndecodable, d.Undecodable)

@@ -7,9 +7,9 @@ const (
 	telemetry = "receiver/forgelogsreceiver/telemetry.go"
 	receiver  = "receiver/forgelogsreceiver/receiver.go"
 	config    = "receiver/forgelogsreceiver/config.go"
-	decode    = "receiver/forgelogsreceiver/internal/forgeapi/decode.go"
-	ids       = "receiver/forgelogsreceiver/internal/forgeapi/ids.go"
-	client    = "receiver/forgelogsreceiver/internal/forgeapi/client.go"
+	decode    = "receiver/forgelogsreceiver/internal/logsapi/decode.go"
+	ids       = "receiver/forgelogsreceiver/internal/logsapi/ids.go"
+	client    = "receiver/forgelogsreceiver/internal/logsapi/client.go"
 	call      = "internal/retry/call.go"
 	classify  = "internal/retry/classify.go"
 	deliver   = "internal/retry/deliver.go"
@@ -425,8 +425,8 @@ var mutations = []mutation{
 		`const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgelogs"`),
 	replace("scope-version-missing",
 		"scope version = the receiver's version (5)", receiver,
-		"r.scope = forgeapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}",
-		"r.scope = forgeapi.Scope{Name: scopeName}"),
+		"r.scope = logsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}",
+		"r.scope = logsapi.Scope{Name: scopeName}"),
 	replace("environment-name-missing",
 		"deployment.environment.name when configured (5)", decode,
 		`attrs.PutStr("deployment.environment.name", d.resource.EnvironmentName)`,

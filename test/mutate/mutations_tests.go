@@ -2,12 +2,12 @@ package main
 
 // Files the mutations of this file edit, beyond those of mutations.go.
 const (
-	numbersGo    = "receiver/forgelogsreceiver/internal/forgeapi/numbers.go"
-	unescapeGo   = "receiver/forgelogsreceiver/internal/forgeapi/unescape.go"
-	valuesGo     = "receiver/forgelogsreceiver/internal/forgeapi/values.go"
-	singlePassGo = "receiver/forgelogsreceiver/internal/forgeapi/singlepass.go"
-	strcacheGo   = "receiver/forgelogsreceiver/internal/forgeapi/strcache.go"
-	scanGo       = "receiver/forgelogsreceiver/internal/forgeapi/scan.go"
+	numbersGo    = "receiver/forgelogsreceiver/internal/logsapi/numbers.go"
+	unescapeGo   = "receiver/forgelogsreceiver/internal/logsapi/unescape.go"
+	valuesGo     = "receiver/forgelogsreceiver/internal/logsapi/values.go"
+	singlePassGo = "receiver/forgelogsreceiver/internal/logsapi/singlepass.go"
+	strcacheGo   = "receiver/forgelogsreceiver/internal/logsapi/strcache.go"
+	scanGo       = "receiver/forgelogsreceiver/internal/logsapi/scan.go"
 
 	metricsStream = "receiver/forgemetricsreceiver/stream.go"
 	metricsAnswer = "receiver/forgemetricsreceiver/internal/metricsapi/answer.go"

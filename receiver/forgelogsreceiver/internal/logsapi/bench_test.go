@@ -1,4 +1,4 @@
-package forgeapi
+package logsapi
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ func BenchmarkDecodePage(b *testing.B) {
 		b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "records/s")
 		b.ReportMetric(testing.AllocsPerRun(1, decode)/1000, "allocs/record")
 	}
-	b.Run("forgeapi.Decode", func(b *testing.B) {
+	b.Run("logsapi.Decode", func(b *testing.B) {
 		d := NewDecoder(testResource, testScope)
 		b.SetBytes(int64(len(page)))
 		b.ReportAllocs()

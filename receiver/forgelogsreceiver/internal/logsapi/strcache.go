@@ -1,4 +1,4 @@
-package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+package logsapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 
 // maxCachedStrings bounds a decoder's cache. Forge apps are installed on up to a few thousand
 // sites, whose ids are among the cached values.

@@ -1,6 +1,6 @@
-// Package forgeapi talks to the Atlassian Forge App logs API: it builds requests, maps answers to
+// Package logsapi talks to the Atlassian Forge App logs API: it builds requests, maps answers to
 // typed errors and decodes pages straight into pdata.
-package forgeapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/forgeapi"
+package logsapi // import "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 
 import (
 	"net/url"

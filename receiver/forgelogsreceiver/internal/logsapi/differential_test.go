@@ -1,4 +1,4 @@
-package forgeapi
+package logsapi
 
 import (
 	"bytes"
