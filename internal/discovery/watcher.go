@@ -77,11 +77,11 @@ func (w *Watcher) list(ctx context.Context) ([]Environment, error) {
 	cursor := ""
 	for pages := 1; ; pages++ {
 		var page Page
-		err := w.Caller.Do(ctx, w.Clock.Now(), func(ctx context.Context) error {
+		err := w.Caller.Do(ctx, func(ctx context.Context) error {
 			var err error
 			page, err = w.Fetcher.Page(ctx, w.AppID, cursor)
 			return err
-		}, zap.Bool("has_cursor", cursor != ""))
+		}, nil, zap.Bool("has_cursor", cursor != ""))
 		if err != nil {
 			return nil, err
 		}

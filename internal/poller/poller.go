@@ -92,25 +92,30 @@ func (r *Runtime) SharedBudget(key string, perMinute int) *budget.Budget {
 	return b
 }
 
-// Walk returns the walk of the stream named key.
-func (r *Runtime) Walk(plan window.Plan, key string, queryHash uint64, obs window.Observer, logger *zap.Logger) *window.Walk {
-	return &window.Walk{
-		Plan: plan, Clock: r.Clock, Store: r.Store, Key: key, QueryHash: queryHash,
-		Status: r.Status, Observer: obs, Logger: logger,
-	}
+// Observer receives the measurements of one stream: its walk's and its requests'.
+type Observer interface {
+	window.Observer
+	retry.Observer
 }
 
-// Caller returns the request runner of walk's stream, drawing from b.
-func (r *Runtime) Caller(walk *window.Walk, b *budget.Budget, obs retry.Observer, logger *zap.Logger) *retry.Caller {
+// Walk returns the walk of the stream named key: its requests draw from b, its data goes to sink.
+func Walk[T any](r *Runtime, plan window.Plan, key string, queryHash uint64, b *budget.Budget, obs Observer, sink window.Sink[T], logger *zap.Logger) *window.Walk[T] {
+	w := &window.Walk[T]{
+		Plan: plan, Clock: r.Clock, Store: r.Store, Key: key, QueryHash: queryHash,
+		Status: r.Status, Observer: obs, Logger: logger,
+		Handover: r.Handover(logger), Sink: sink,
+	}
+	w.Caller = r.Caller(key, b, obs, logger)
+	// A stream stuck on failures falls behind: its lag keeps growing while it retries.
+	w.Caller.Retrying = w.RecordLag
+	return w
+}
+
+// Caller returns a request runner that reports as stream and draws from b.
+func (r *Runtime) Caller(stream string, b *budget.Budget, obs retry.Observer, logger *zap.Logger) *retry.Caller {
 	return &retry.Caller{
 		Clock: r.Clock, Tickets: r.Pool, Budget: b, Transient: r.Transient, Refused: r.Refused, Jitter: r.Jitter,
-		// A 400 this close to the limit means the API's clock already put the window past it. The
-		// edge is no wider than a window, so that moving a window past it is always a move forward.
-		Retention: walk.Plan.Retention, RetentionEdge: min(2*walk.Plan.RetentionMargin, walk.Plan.Max),
-		RetentionMargin: walk.Plan.RetentionMargin,
-		Status:          r.Status, Stream: walk.Key, Observer: obs, Logger: logger,
-		// A stream stuck on failures falls behind: its lag keeps growing while it retries.
-		Retrying: walk.RecordLag,
+		Status: r.Status, Stream: stream, Observer: obs, Logger: logger,
 	}
 }
 

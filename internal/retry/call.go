@@ -17,9 +17,6 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/wire"
 )
 
-// ErrExpired ends a call whose window the API refuses as older than its 14 days.
-var ErrExpired = errors.New("the API refused a window at the edge of its 14-day limit")
-
 // Observer receives a receiver's measurements of its calls.
 type Observer interface {
 	// Requests counts n requests that reached the API and got status (0: no answer).
@@ -44,29 +41,20 @@ type Caller struct {
 	Transient backoff.Policy
 	Refused   backoff.Policy
 	Jitter    backoff.Jitter
-	// Retention is the API's limit; a 400 for a window that starts within RetentionEdge of it
-	// ends the call with ErrExpired, unless the stream was just moved for that reason: then the
-	// 400 means something else, and only a window already within RetentionMargin of the limit
-	// by this clock is taken for expired again.
-	Retention       time.Duration
-	RetentionEdge   time.Duration
-	RetentionMargin time.Duration
-	Status          *status.Streams
+	Status    *status.Streams
 	// Stream names the caller in status reports.
 	Stream   string
 	Observer Observer
 	Logger   *zap.Logger
 	// Retrying, when set, is called after each failure that the call waits out.
 	Retrying func(context.Context)
-
-	// moved is set when a call ended with ErrExpired, until a call succeeds.
-	moved bool
 }
 
-// Do calls try until it succeeds, ctx ends (its error is returned), or the API refuses windowStart
-// as too old (ErrExpired). try must send at most one request of its own; re-sends that net/http
-// makes anyway are counted and charged to the budget.
-func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context.Context) error, fields ...zap.Field) error {
+// Do calls try until it succeeds, ctx ends (its error is returned), or final says that a failure
+// ends the call (that failure is returned, unreported: the caller knows what the API's answer
+// means for its request, the caller of Do does not). try must send at most one request of its
+// own; re-sends that net/http makes anyway are counted and charged to the budget.
+func (c *Caller) Do(ctx context.Context, try func(context.Context) error, final func(error) bool, fields ...zap.Field) error {
 	failures := newClassifier(c.Transient, c.Refused, c.Jitter)
 	for {
 		err := c.attempt(ctx, try)
@@ -74,23 +62,21 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 			return err
 		}
 		if err == nil {
-			c.moved = false
 			c.Status.Recovered(c.Stream)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		d := failures.classify(err, c.atRetentionEdge(windowStart))
-		if d.Kind != Expired && c.Retrying != nil {
+		if final != nil && final(err) {
+			return err
+		}
+		d := failures.classify(err)
+		if c.Retrying != nil {
 			c.Retrying(ctx)
 		}
 		fields := append(slices.Clip(fields), zap.Error(err))
 		switch d.Kind {
-		case Expired:
-			c.moved = true
-			c.Logger.Warn("API refused a window at the 14-day edge; moving the stream inside the limit", fields...)
-			return ErrExpired
 		case Throttled:
 			// The limit is per budget: every stream that shares it waits, not just this one.
 			c.Budget.Pause(d.Wait)
@@ -108,18 +94,6 @@ func (c *Caller) Do(ctx context.Context, windowStart time.Time, try func(context
 			return err
 		}
 	}
-}
-
-// atRetentionEdge says whether a 400 for a window starting at windowStart most likely means that
-// the API's clock already put the window past its 14 days. Once a stream was moved inside the
-// limit for that, a 400 that repeats is a refusal (a bad filter or metric name, say), to be
-// reported and retried slowly, not a reason to move the stream again every time.
-func (c *Caller) atRetentionEdge(windowStart time.Time) bool {
-	edge := c.RetentionEdge
-	if c.moved {
-		edge = c.RetentionMargin
-	}
-	return windowStart.Before(c.Clock.Now().Add(-c.Retention + edge))
 }
 
 // errNotSent ends an attempt that ended with its context before the request was sent.

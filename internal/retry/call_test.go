@@ -111,7 +111,7 @@ func newFixture(perMinute int) *fixture {
 	f := &fixture{clock: clock, observer: &recordingObserver{}, host: statustest.NewHost(), logs: logs}
 	f.caller = &Caller{
 		Clock: clock, Budget: budget.New(clock, perMinute), Transient: backoff.Transient, Refused: backoff.Refused,
-		Jitter: ceiling, Retention: 14 * 24 * time.Hour, RetentionEdge: 20 * time.Minute,
+		Jitter: ceiling,
 		Status: status.New(f.host), Stream: "s", Observer: f.observer, Logger: zap.New(core),
 	}
 	return f
@@ -143,7 +143,7 @@ func (f *fixture) do(t *testing.T, api *scriptedAPI) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.clock.StopAt(epoch.Add(time.Hour), cancel)
-	return f.caller.Do(ctx, epoch.Add(-time.Hour), get(api.Client(), api.URL))
+	return f.caller.Do(ctx, get(api.Client(), api.URL), nil)
 }
 
 func TestCallBacksOffOnServerErrors(t *testing.T) {
@@ -202,7 +202,7 @@ func TestCall429PausesEveryCallerOfTheBudget(t *testing.T) {
 
 	done := make(chan error)
 	go func() {
-		err := f.caller.Do(ctx, epoch, get(srv.Client(), srv.URL))
+		err := f.caller.Do(ctx, get(srv.Client(), srv.URL), nil)
 		f.clock.SetParticipants(1) // this caller no longer holds time
 		done <- err
 	}()
@@ -231,46 +231,22 @@ func TestCallRetriesRefusalsSlowlyAndReportsThem(t *testing.T) {
 	assert.Equal(t, "{\"message\":\"scripted\"}", refused[0].ContextMap()["reason"])
 }
 
-func TestCallEndsWithErrExpiredFor400AtTheRetentionEdge(t *testing.T) {
+// A failure the caller's final says ends the call is returned as it is: not waited out, not
+// reported, not retried. The caller knows what the API's answer means for its request.
+func TestCallEndsOnAFailureTheCallerCallsFinal(t *testing.T) {
 	f := newFixture(30)
-	api := newScriptedAPI(t, f.clock, answer{status: 400})
-	ctx := context.Background()
-	edge := epoch.Add(-14*24*time.Hour + 10*time.Minute)
-	err := f.caller.Do(ctx, edge, get(api.Client(), api.URL))
-	require.ErrorIs(t, err, ErrExpired)
-	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len())
-}
-
-// Once a stream was moved inside the limit, a 400 that repeats for its new window is a refusal
-// (a bad filter, say): reported and retried slowly, not a reason to move the stream again. A
-// success ends that; a window that has by now aged to the margin is expired again.
-func TestCallTakesA400AfterAMoveForARefusal(t *testing.T) {
-	f := newFixture(30)
-	f.caller.RetentionMargin = 10 * time.Minute
-	const retention = 14 * 24 * time.Hour
-	ctx := context.Background()
-
-	// 15 minutes inside the limit: within the 20-minute edge, not within the 10-minute margin.
-	inside := epoch.Add(-retention + 15*time.Minute)
-	first := newScriptedAPI(t, f.clock, answer{status: 400})
-	require.ErrorIs(t, f.caller.Do(ctx, inside, get(first.Client(), first.URL)), ErrExpired)
-
-	again := newScriptedAPI(t, f.clock, answer{status: 400}, answer{status: 400})
-	f.clock.StopAt(epoch.Add(time.Hour), func() {})
-	require.NoError(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+15*time.Minute), get(again.Client(), again.URL)))
-	assert.Equal(t, []time.Duration{2 * time.Minute, 4 * time.Minute}, again.gaps(), "retried as a refusal")
-	assert.Len(t, f.logs.FilterMessageSnippet("API refused the request").All(), 2)
-	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len(), "moved once only")
-	assert.Equal(t, []componentstatus.Status{
-		componentstatus.StatusRecoverableError, componentstatus.StatusRecoverableError, componentstatus.StatusOK,
-	}, f.host.Statuses())
-
-	// The success ended the move: a 400 at the edge is expired again.
-	third := newScriptedAPI(t, f.clock, answer{status: 400})
-	require.ErrorIs(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+15*time.Minute), get(third.Client(), third.URL)), ErrExpired)
-	// And while moved, a window within the margin by this clock is expired, not refused.
-	fourth := newScriptedAPI(t, f.clock, answer{status: 400})
-	require.ErrorIs(t, f.caller.Do(ctx, f.clock.Now().Add(-retention+5*time.Minute), get(fourth.Client(), fourth.URL)), ErrExpired)
+	api := newScriptedAPI(t, f.clock, answer{status: 400}, answer{status: 400})
+	var seen []int
+	err := f.caller.Do(context.Background(), get(api.Client(), api.URL), func(err error) bool {
+		seen = append(seen, apierror.StatusCode(err))
+		return true
+	})
+	require.Error(t, err)
+	assert.Equal(t, 400, apierror.StatusCode(err))
+	assert.Equal(t, []int{400}, seen, "asked once, for the one answer")
+	assert.Len(t, api.gaps(), 0, "one request, no retry")
+	assert.Empty(t, f.host.Statuses(), "nothing reported")
+	assert.Equal(t, 0, f.logs.Len())
 }
 
 func TestCallEndsWithItsContext(t *testing.T) {
@@ -278,7 +254,7 @@ func TestCallEndsWithItsContext(t *testing.T) {
 	api := newScriptedAPI(t, f.clock, answer{status: 500}, answer{status: 500}, answer{status: 500})
 	ctx, cancel := context.WithCancel(context.Background())
 	f.clock.StopAt(epoch.Add(2*time.Second), cancel)
-	err := f.caller.Do(ctx, epoch, get(api.Client(), api.URL))
+	err := f.caller.Do(ctx, get(api.Client(), api.URL), nil)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -315,7 +291,7 @@ func TestCallBudgetHoldsOnTheWireWhenConnectionsClose(t *testing.T) {
 	f.clock.StopAt(epoch.Add(10*time.Minute), cancel)
 	client := srv.Client()
 	for ctx.Err() == nil {
-		_ = f.caller.Do(ctx, epoch, get(client, srv.URL))
+		_ = f.caller.Do(ctx, get(client, srv.URL), nil)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -336,7 +312,7 @@ func TestCallHoldsNoTicketWhileWaitingForItsTurn(t *testing.T) {
 	f.clock.SetParticipants(2)
 	done := make(chan error)
 	go func() {
-		err := f.caller.Do(context.Background(), epoch, get(api.Client(), api.URL))
+		err := f.caller.Do(context.Background(), get(api.Client(), api.URL), nil)
 		f.clock.SetParticipants(1)
 		done <- err
 	}()

@@ -4,7 +4,6 @@
 package retry // import "github.com/forgelogs/otelcol-forge/internal/retry"
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
@@ -22,12 +21,10 @@ const (
 	// Refused is a 400, 401, 403 or 404: only a person can fix it, so retries are slow and the
 	// component status says so.
 	Refused
-	// Expired is a 400 for a window at the edge of the API's 14 days: the window must move.
-	Expired
 )
 
 func (k Kind) String() string {
-	return [...]string{"transient", "throttled", "refused", "expired"}[k]
+	return [...]string{"transient", "throttled", "refused"}[k]
 }
 
 // Decision is what to do about one failed request.
@@ -46,9 +43,8 @@ func newClassifier(transient, refused backoff.Policy, jitter backoff.Jitter) *cl
 	return &classifier{transient: transient.Start(jitter), refused: refused.Start(jitter)}
 }
 
-// classify maps err to a decision. atRetentionEdge says whether the request's window starts so
-// close to the 14-day limit that a 400 most likely means the API's clock already put it past.
-func (c *classifier) classify(err error, atRetentionEdge bool) Decision {
+// classify maps err to a decision.
+func (c *classifier) classify(err error) Decision {
 	se, isStatus := apierror.AsStatusError(err)
 	switch {
 	case isStatus && se.Throttled():
@@ -56,8 +52,6 @@ func (c *classifier) classify(err error, atRetentionEdge bool) Decision {
 			return Decision{Kind: Throttled, Wait: se.RetryAfter}
 		}
 		return Decision{Kind: Throttled, Wait: c.transient.Next()}
-	case isStatus && se.StatusCode == http.StatusBadRequest && atRetentionEdge:
-		return Decision{Kind: Expired}
 	case isStatus && se.Refused():
 		return Decision{Kind: Refused, Wait: c.refused.Next()}
 	default:

@@ -18,34 +18,31 @@ func ceiling(d time.Duration) time.Duration { return d }
 func TestClassify(t *testing.T) {
 	status := func(code int) error { return &apierror.StatusError{StatusCode: code} }
 	tests := []struct {
-		name   string
-		err    error
-		atEdge bool
-		want   []Decision // for the same error repeated
+		name string
+		err  error
+		want []Decision // for the same error repeated
 	}{
-		{"429 with Retry-After", &apierror.StatusError{StatusCode: 429, RetryAfter: 45 * time.Second}, false,
+		{"429 with Retry-After", &apierror.StatusError{StatusCode: 429, RetryAfter: 45 * time.Second},
 			[]Decision{{Throttled, 45 * time.Second}, {Throttled, 45 * time.Second}}},
-		{"429 without Retry-After backs off", status(429), false,
+		{"429 without Retry-After backs off", status(429),
 			[]Decision{{Throttled, time.Second}, {Throttled, 2 * time.Second}, {Throttled, 4 * time.Second}}},
-		{"500", status(500), false, []Decision{{Transient, time.Second}, {Transient, 2 * time.Second}}},
-		{"503", status(503), false, []Decision{{Transient, time.Second}}},
-		{"timeout", fmt.Errorf("get: %w", errors.New("context deadline exceeded")), false, []Decision{{Transient, time.Second}}},
-		{"bad body", &apierror.BadBodyError{Err: errors.New("truncated")}, false, []Decision{{Transient, time.Second}}},
-		{"401", status(401), false, []Decision{{Refused, 2 * time.Minute}, {Refused, 4 * time.Minute}, {Refused, 5 * time.Minute}, {Refused, 5 * time.Minute}}},
-		{"403", status(403), false, []Decision{{Refused, 2 * time.Minute}}},
-		{"404", status(404), false, []Decision{{Refused, 2 * time.Minute}}},
-		{"400", status(400), false, []Decision{{Refused, 2 * time.Minute}}},
-		{"another 4xx repeats as well", status(422), false, []Decision{{Refused, 2 * time.Minute}}},
-		{"408 is a timeout", status(408), false, []Decision{{Transient, time.Second}}},
-		{"400 at the 14-day edge", status(400), true, []Decision{{Kind: Expired}}},
-		{"401 at the 14-day edge is still refused", status(401), true, []Decision{{Refused, 2 * time.Minute}}},
+		{"500", status(500), []Decision{{Transient, time.Second}, {Transient, 2 * time.Second}}},
+		{"503", status(503), []Decision{{Transient, time.Second}}},
+		{"timeout", fmt.Errorf("get: %w", errors.New("context deadline exceeded")), []Decision{{Transient, time.Second}}},
+		{"bad body", &apierror.BadBodyError{Err: errors.New("truncated")}, []Decision{{Transient, time.Second}}},
+		{"401", status(401), []Decision{{Refused, 2 * time.Minute}, {Refused, 4 * time.Minute}, {Refused, 5 * time.Minute}, {Refused, 5 * time.Minute}}},
+		{"403", status(403), []Decision{{Refused, 2 * time.Minute}}},
+		{"404", status(404), []Decision{{Refused, 2 * time.Minute}}},
+		{"400", status(400), []Decision{{Refused, 2 * time.Minute}}},
+		{"another 4xx repeats as well", status(422), []Decision{{Refused, 2 * time.Minute}}},
+		{"408 is a timeout", status(408), []Decision{{Transient, time.Second}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClassifier(backoff.Transient, backoff.Refused, ceiling)
 			var got []Decision
 			for range tt.want {
-				got = append(got, c.classify(tt.err, tt.atEdge))
+				got = append(got, c.classify(tt.err))
 			}
 			assert.Equal(t, tt.want, got)
 		})

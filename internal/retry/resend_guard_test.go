@@ -55,8 +55,8 @@ func TestCallChargesAndCountsTheTransportsResends(t *testing.T) {
 	f := newFixture(30)
 	ctx := context.Background()
 
-	require.NoError(t, f.caller.Do(ctx, epoch, replayableGet(srv.Client(), srv.URL)))
-	require.NoError(t, f.caller.Do(ctx, epoch, replayableGet(srv.Client(), srv.URL)))
+	require.NoError(t, f.caller.Do(ctx, replayableGet(srv.Client(), srv.URL), nil))
+	require.NoError(t, f.caller.Do(ctx, replayableGet(srv.Client(), srv.URL), nil))
 	require.Equal(t, int64(3), received.Load(), "the second call reached the API twice")
 	assert.Equal(t, []int{200, 0, 200}, f.observer.statuses, "every request the API received is counted")
 

@@ -19,7 +19,7 @@ func TestCallDoesNotCountAnAttemptCancelledWhileWaitingForTheBudget(t *testing.T
 	require.NoError(t, f.do(t, api)) // the budget's one request of the minute
 	ctx, cancel := context.WithCancel(context.Background())
 	f.clock.StopAt(epoch.Add(10*time.Second), cancel)
-	err := f.caller.Do(ctx, epoch.Add(-time.Hour), get(api.Client(), api.URL))
+	err := f.caller.Do(ctx, get(api.Client(), api.URL), nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, []int{200}, f.observer.statuses, "the cancelled attempt is not counted")
 	assert.Len(t, api.gaps(), 0, "and the API saw one request")
@@ -35,7 +35,7 @@ func TestCallDoesNotCountARequestThatWasNeverSent(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there any more: every dial is refused
 	ctx, cancel := context.WithCancel(context.Background())
 	f.clock.StopAt(epoch.Add(5*time.Minute), cancel)
-	err = f.caller.Do(ctx, epoch.Add(-time.Hour), get(&http.Client{}, url))
+	err = f.caller.Do(ctx, get(&http.Client{}, url), nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Positive(t, f.logs.FilterMessageSnippet("Request failed; retrying").Len(), "the refused connections were retried")
 	assert.Empty(t, f.observer.statuses, "no request reached the API")

@@ -3,7 +3,12 @@
 // keeps, with the checkpoint committed after the pipeline accepted each window's data.
 package window // import "github.com/forgelogs/otelcol-forge/internal/window"
 
-import "time"
+import (
+	"net/http"
+	"time"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
+)
 
 // Plan is the shape of a stream's windows.
 type Plan struct {
@@ -110,4 +115,22 @@ func (p Plan) RereadDue(start, reached time.Time) (due time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	return ceil(start.Add(RereadEvery+p.LateArrival), p.Align), true
+}
+
+// Expired says whether err, the API's answer to a request for data from start, most likely means
+// that the API's clock already put start past its 14 days: a 400 for data within the edge of the
+// limit. The edge is no wider than a window, so that moving a window past it is always a move
+// forward. Once the stream was moved for that (moved), a 400 that repeats is a refusal (a bad
+// filter or metric name, say), to be reported and retried slowly, not a reason to move the
+// stream again every time: only data already within RetentionMargin of the limit by this clock
+// is taken for expired again.
+func (p Plan) Expired(err error, start, now time.Time, moved bool) bool {
+	if apierror.StatusCode(err) != http.StatusBadRequest {
+		return false
+	}
+	edge := min(2*p.RetentionMargin, p.Max)
+	if moved {
+		edge = p.RetentionMargin
+	}
+	return start.Before(now.Add(-p.Retention + edge))
 }

@@ -8,7 +8,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
 )
 
 // The second reading (late_arrival): the API may serve a record some time after its timestamp,
@@ -18,10 +17,10 @@ import (
 // holds across restarts.
 
 // rereads reports whether the walk reads its windows a second time.
-func (w *Walk) rereads() bool { return w.Reread != nil && w.Plan.LateArrival > 0 }
+func (w *Walk[T]) rereads() bool { return w.reread != nil && w.Plan.LateArrival > 0 }
 
 // loadReread fits a loaded checkpoint's second reading to the configuration.
-func (w *Walk) loadReread(state checkpoint.State) checkpoint.State {
+func (w *Walk[T]) loadReread(state checkpoint.State) checkpoint.State {
 	switch {
 	case !w.rereads():
 		state.Reread = checkpoint.Reread{}
@@ -42,7 +41,7 @@ func (w *Walk) loadReread(state checkpoint.State) checkpoint.State {
 // when its first reading began: the API served by then all it ever will within late_arrival, so
 // a window read while catching up is read once. read is the state the window was read from,
 // planned when its reading began.
-func (w *Walk) settle(next *checkpoint.State, read checkpoint.State, planned time.Time) {
+func (w *Walk[T]) settle(next *checkpoint.State, read checkpoint.State, planned time.Time) {
 	// A window resumed after a restart may have been read in part long before planned.
 	if !next.Reread.Active() || read.InProgress() || next.Reread.Start.Before(read.WindowStart) {
 		return
@@ -57,7 +56,7 @@ func (w *Walk) settle(next *checkpoint.State, read checkpoint.State, planned tim
 
 // rereadIfDue reads the next window of the second reading if it is due, and reports whether it
 // tried. The window's checkpoint is committed once the pipeline accepted its records.
-func (w *Walk) rereadIfDue(ctx context.Context, state checkpoint.State) (checkpoint.State, bool) {
+func (w *Walk[T]) rereadIfDue(ctx context.Context, state checkpoint.State) (checkpoint.State, bool) {
 	if !w.rereads() || !state.Reread.Active() {
 		return state, false
 	}
@@ -73,9 +72,9 @@ func (w *Walk) rereadIfDue(ctx context.Context, state checkpoint.State) (checkpo
 		state.Reread.End = end
 	}
 	end := state.Reread.End
-	next, err := w.Reread(ctx, state)
+	next, err := w.read(ctx, w.reread.OpenReread(state))
 	switch {
-	case errors.Is(err, retry.ErrExpired):
+	case errors.Is(err, ErrExpired):
 		// Only late records of that window are lost, and the API no longer serves it anyway.
 		w.Logger.Warn("Window too old to read a second time; records the API served late in it are not looked for",
 			zap.Time("window_start", state.Reread.Start), zap.Time("window_end", end))
@@ -92,7 +91,7 @@ func (w *Walk) rereadIfDue(ctx context.Context, state checkpoint.State) (checkpo
 // pollStart is where the pause after a poll planned at planned counts from: the poll's start
 // with Plan.Cadence, so that a turn waited for in the budget does not lengthen the cycle, else
 // its end.
-func (w *Walk) pollStart(planned time.Time) time.Time {
+func (w *Walk[T]) pollStart(planned time.Time) time.Time {
 	if w.Plan.Cadence {
 		return planned
 	}
@@ -101,7 +100,7 @@ func (w *Walk) pollStart(planned time.Time) time.Time {
 
 // pause waits PollInterval from from before the next first reading, reading windows a second time
 // meanwhile when they fall due, so that the first readings keep their pace.
-func (w *Walk) pause(ctx context.Context, state checkpoint.State, from time.Time) checkpoint.State {
+func (w *Walk[T]) pause(ctx context.Context, state checkpoint.State, from time.Time) checkpoint.State {
 	until := from.Add(w.Plan.PollInterval)
 	for ctx.Err() == nil {
 		if next, done := w.rereadIfDue(ctx, state); done {

@@ -74,7 +74,7 @@ func TestWalkFitsALoadedCheckpointsSecondReading(t *testing.T) {
 			w, _ := newWalk(clocktest.NewFake(now), store)
 			w.Plan = lateLogsPlan
 			if tc.late {
-				w.Reread = func(_ context.Context, s checkpoint.State) (checkpoint.State, error) { return s, nil }
+				w.reread = funcSource{reread: func(_ context.Context, s checkpoint.State) (checkpoint.State, error) { return s, nil }}
 			}
 			state, err := w.load(context.Background())
 			require.NoError(t, err)

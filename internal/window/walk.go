@@ -13,21 +13,21 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/status"
 )
 
-// ReadFunc delivers the data of state's window (resuming inside it when state is in progress)
-// and returns the state of the next window once the pipeline accepted all of it. It returns
-// ctx's error when ctx ends, or retry.ErrExpired when the API refuses the window as too old.
-type ReadFunc func(ctx context.Context, state checkpoint.State) (checkpoint.State, error)
-
 // Observer receives a walk's measurements.
 type Observer interface {
 	// Lag records how far the committed position is behind now.
 	Lag(ctx context.Context, lag time.Duration)
 	// Skipped adds a span abandoned to the API's retention limit.
 	Skipped(ctx context.Context, span time.Duration)
+	// Received adds n items the pipeline accepted.
+	Received(ctx context.Context, n int)
+	// Dropped adds n items dropped for reason.
+	Dropped(ctx context.Context, reason string, n int)
 }
 
-// Walk moves one stream through time and keeps its checkpoint.
-type Walk struct {
+// Walk moves one stream through time, drives its source through each window and keeps its
+// checkpoint: it is the one place that commits.
+type Walk[T any] struct {
 	Plan  Plan
 	Clock clock.Clock
 	Store checkpoint.Store
@@ -39,18 +39,24 @@ type Walk struct {
 	Status    *status.Streams
 	Observer  Observer
 	Logger    *zap.Logger
-	// Reread, when set and Plan.LateArrival is above zero, reads state.Reread's window
-	// [Start, End) a second time and hands over only the records no reading delivered before,
-	// adding them to state.Reread.Delivered (see reread.go).
-	Reread ReadFunc
+	// Caller runs the stream's requests, Handover gives their data to Sink.
+	Caller   *retry.Caller
+	Handover *retry.Handover
+	Sink     Sink[T]
 
+	// reread, when the source reads windows a second time and Plan.LateArrival is above zero,
+	// reads state.Reread's window again (see reread.go).
+	reread Rereader[T]
 	// committed is the start of the window after the last commit: everything before it is delivered.
 	committed time.Time
+	// moved is set when the API refused a window as too old, until a request succeeds.
+	moved bool
 }
 
-// Run walks until ctx ends. It never returns on its own, except when the checkpoint cannot be
+// Run walks src until ctx ends. It never returns on its own, except when the checkpoint cannot be
 // read: resuming from a guess would lose or repeat data.
-func (w *Walk) Run(ctx context.Context, read ReadFunc) {
+func (w *Walk[T]) Run(ctx context.Context, src Source[T]) {
+	w.reread, _ = src.(Rereader[T])
 	state, err := w.load(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -78,9 +84,9 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 			state.WindowEnd, state.QueryHash = end, w.QueryHash
 		}
 		planned := w.Clock.Now()
-		next, err := read(ctx, state)
+		next, err := w.read(ctx, src.Open(state))
 		switch {
-		case errors.Is(err, retry.ErrExpired):
+		case errors.Is(err, ErrExpired):
 			// Never backwards: that would deliver again what was committed.
 			if target := w.Plan.AfterExpiry(w.Clock.Now()); target.After(state.WindowStart) {
 				state = w.skipTo(ctx, state, target)
@@ -99,7 +105,13 @@ func (w *Walk) Run(ctx context.Context, read ReadFunc) {
 	}
 }
 
-func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
+// Read reads state's window of src alone, as Run does, and returns the next window's state; it
+// commits what the pipeline accepted inside the window, not the next window's state.
+func (w *Walk[T]) Read(ctx context.Context, src Source[T], state checkpoint.State) (checkpoint.State, error) {
+	return w.read(ctx, src.Open(state))
+}
+
+func (w *Walk[T]) load(ctx context.Context) (checkpoint.State, error) {
 	state, found, err := w.Store.Load(ctx, w.Key)
 	if err != nil {
 		return checkpoint.State{}, err
@@ -131,7 +143,7 @@ func (w *Walk) load(ctx context.Context) (checkpoint.State, error) {
 }
 
 // skipTo abandons everything before start, which the API no longer serves, saying so.
-func (w *Walk) skipTo(ctx context.Context, state checkpoint.State, start time.Time) checkpoint.State {
+func (w *Walk[T]) skipTo(ctx context.Context, state checkpoint.State, start time.Time) checkpoint.State {
 	skipped := start.Sub(state.WindowStart)
 	w.Logger.Warn("Skipping data older than the API's 14-day limit; it can no longer be read",
 		zap.Time("skipped_from", state.WindowStart), zap.Time("skipped_to", start), zap.Duration("skipped", skipped))
@@ -146,7 +158,7 @@ func (w *Walk) skipTo(ctx context.Context, state checkpoint.State, start time.Ti
 
 // Commit saves state. Callers commit only what the pipeline accepted. A failed write is logged
 // and the stream goes on: the data is delivered, and the next commit carries the progress.
-func (w *Walk) Commit(ctx context.Context, state checkpoint.State) {
+func (w *Walk[T]) Commit(ctx context.Context, state checkpoint.State) {
 	// Progress the pipeline accepted is committed even while shutting down.
 	if err := w.Store.Save(context.WithoutCancel(ctx), w.Key, state); err != nil {
 		w.Logger.Error("Checkpoint not written; a restart now would repeat data", zap.Error(err))
@@ -157,7 +169,7 @@ func (w *Walk) Commit(ctx context.Context, state checkpoint.State) {
 // RecordLag measures how far the committed position is behind now. The walk records it after
 // each window and while caught up; the stream's calls record it while they retry, so that the lag
 // of a stream stuck on a refusal keeps growing instead of freezing at its last value.
-func (w *Walk) RecordLag(ctx context.Context) {
+func (w *Walk[T]) RecordLag(ctx context.Context) {
 	if !w.committed.IsZero() {
 		w.Observer.Lag(ctx, w.Clock.Now().Sub(w.committed))
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/status"
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 )
@@ -24,7 +23,9 @@ type recordingObserver struct {
 	skipped []time.Duration
 }
 
-func (*recordingObserver) Lag(context.Context, time.Duration) {}
+func (*recordingObserver) Lag(context.Context, time.Duration)   {}
+func (*recordingObserver) Received(context.Context, int)        {}
+func (*recordingObserver) Dropped(context.Context, string, int) {}
 
 func (o *recordingObserver) Skipped(_ context.Context, d time.Duration) {
 	o.mu.Lock()
@@ -32,21 +33,49 @@ func (o *recordingObserver) Skipped(_ context.Context, d time.Duration) {
 	o.skipped = append(o.skipped, d)
 }
 
-func newWalk(clock *clocktest.Fake, store checkpoint.Store) (*Walk, *recordingObserver) {
+func newWalk(clock *clocktest.Fake, store checkpoint.Store) (*Walk[int], *recordingObserver) {
 	obs := &recordingObserver{}
 	// The metrics receiver's windows: 15 minutes, whole minutes.
-	return &Walk{
+	return &Walk[int]{
 		Plan: metricsPlan, Clock: clock, Store: store, Key: "k",
 		Status: status.New(statustest.NewHost()), Observer: obs, Logger: zap.NewNop(),
 	}, obs
 }
 
+// readFunc reads a whole window at once: the walk's loop is tested with it, the steps of a window
+// in drive_test.go.
+type readFunc func(ctx context.Context, state checkpoint.State) (checkpoint.State, error)
+
+// funcSource is a Source whose windows are read by read, and read again by reread.
+type funcSource struct{ read, reread readFunc }
+
+func (s funcSource) Open(state checkpoint.State) Reader[int] {
+	return funcReader{read: s.read, state: state}
+}
+
+func (s funcSource) OpenReread(state checkpoint.State) Reader[int] {
+	return funcReader{read: s.reread, state: state}
+}
+
+type funcReader struct {
+	read  readFunc
+	state checkpoint.State
+}
+
+func (r funcReader) Next(ctx context.Context) (Step[int], error) {
+	next, err := r.read(ctx, r.state)
+	if err != nil {
+		return Step[int]{}, err
+	}
+	return Step[int]{Done: true, Next: next}, nil
+}
+
 // runUntil runs w with read until the fake clock reaches until.
-func runUntil(w *Walk, clock *clocktest.Fake, until time.Time, read ReadFunc) {
+func runUntil(w *Walk[int], clock *clocktest.Fake, until time.Time, read readFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	clock.SetParticipants(1)
 	clock.StopAt(until, cancel)
-	w.Run(ctx, read)
+	w.Run(ctx, funcSource{read: read})
 }
 
 // A stream saves where it starts before it reads anything: restarted later without having
@@ -58,7 +87,7 @@ func TestWalkKeepsItsFirstStartAcrossARestart(t *testing.T) {
 	w, _ := newWalk(clock, store)
 	var starts []time.Time
 	// refuseAll reads on clock and never gets its window accepted.
-	refuseAll := func(clock *clocktest.Fake) ReadFunc {
+	refuseAll := func(clock *clocktest.Fake) readFunc {
 		return func(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
 			starts = append(starts, state.WindowStart)
 			_ = clock.Sleep(ctx, time.Hour)
@@ -107,7 +136,7 @@ func TestWalkNeverMovesBackwardsOnExpiry(t *testing.T) {
 		starts = append(starts, state.WindowStart)
 		if !expired {
 			expired = true
-			return state, retry.ErrExpired
+			return state, ErrExpired
 		}
 		return checkpoint.State{WindowStart: state.WindowEnd}, nil
 	})
@@ -129,7 +158,7 @@ func TestWalkMovesForwardOnExpiry(t *testing.T) {
 	runUntil(w, clock, now.Add(30*time.Second), func(_ context.Context, state checkpoint.State) (checkpoint.State, error) {
 		starts = append(starts, state.WindowStart)
 		if len(starts) == 1 {
-			return state, retry.ErrExpired
+			return state, ErrExpired
 		}
 		return checkpoint.State{WindowStart: state.WindowEnd}, nil
 	})

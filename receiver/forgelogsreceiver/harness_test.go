@@ -133,20 +133,14 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	for i := range specs {
 		specs[i] = spec
 	}
-	walk := rt.Walk(cfg.appPlans(specs)[spec.query.AppID], spec.key, spec.queryHash, tel, settings.Logger)
+	plan := cfg.appPlans(specs)[spec.query.AppID]
 	return &stream{
-		spec:     spec,
-		walk:     walk,
-		caller:   rt.Caller(walk, h.budget, tel, settings.Logger),
-		handover: rt.Handover(settings.Logger),
-		fetcher:  client,
-		pool:     rt.Pool,
-		scope:    logsapi.Scope{Name: scopeName, Version: "test"},
-		consumer: next,
-		obsrecv:  obsrecv,
-		tel:      tel,
-		clock:    h.clock,
-		logger:   settings.Logger,
+		walk: poller.Walk(rt, plan, spec.key, spec.queryHash, h.budget, tel, rt.LogsSink(next, dataFormat), settings.Logger),
+		source: &source{
+			spec: spec, plan: plan, fetcher: client, pool: rt.Pool, scope: logsapi.Scope{Name: scopeName, Version: "test"},
+			tel: tel, clock: h.clock, logger: settings.Logger,
+		},
+		tel: tel,
 	}
 }
 

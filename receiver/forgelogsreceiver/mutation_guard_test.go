@@ -30,7 +30,7 @@ import (
 const (
 	msgOtherRecords    = "API returned other records than before the restart; resuming by position"
 	msgFewerRecords    = "API returned fewer records for a window than before the restart; some may be missed"
-	msgPermanentDrop   = "Pipeline permanently refused a page; its records are dropped"
+	msgPermanentDrop   = "Pipeline permanently refused data; it is dropped"
 	msgSkippingOldData = "Skipping data older than the API's 14-day limit; it can no longer be read"
 )
 

@@ -102,6 +102,15 @@ func (p *position) advance(records int, last logsapi.RecordKey) {
 	}
 }
 
+// delivered moves past a page the pipeline took; the first reading finds nothing late.
+func (p *position) delivered(page logsapi.Page) []logsapi.RecordKey {
+	p.advance(page.Records, page.Last)
+	return nil
+}
+
+// final is the checkpoint once the window is read.
+func (p *position) final() checkpoint.State { return p.next() }
+
 // takeMismatch reports, once, that the API returned other records than before a restart.
 func (p *position) takeMismatch() bool {
 	m := p.mismatch

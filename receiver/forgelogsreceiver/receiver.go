@@ -100,20 +100,13 @@ func (r *forgeReceiver) newStream(spec streamSpec, plan window.Plan) *stream {
 	logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID),
 		zap.String("environment_id", spec.query.EnvironmentID), zap.String("stream", spec.key))
 	tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.EnvironmentID)
-	walk := r.rt.Walk(plan, spec.key, spec.queryHash, tel, logger)
 	return &stream{
-		spec:     spec,
-		walk:     walk,
-		caller:   r.rt.Caller(walk, r.budgets[spec.query.AppID], tel, logger),
-		handover: r.rt.Handover(logger),
-		fetcher:  r.client,
-		pool:     r.rt.Pool,
-		scope:    r.scope,
-		consumer: r.consumer,
-		obsrecv:  r.rt.ObsReport,
-		tel:      tel,
-		clock:    r.rt.Clock,
-		logger:   logger,
+		walk: poller.Walk(r.rt, plan, spec.key, spec.queryHash, r.budgets[spec.query.AppID], tel, r.rt.LogsSink(r.consumer, dataFormat), logger),
+		source: &source{
+			spec: spec, plan: plan, fetcher: r.client, pool: r.rt.Pool, scope: r.scope,
+			tel: tel, clock: r.rt.Clock, logger: logger,
+		},
+		tel: tel,
 	}
 }
 

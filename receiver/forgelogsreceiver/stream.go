@@ -2,19 +2,17 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 
 import (
 	"context"
+	"slices"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/clock"
 	"github.com/forgelogs/otelcol-forge/internal/pages"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/logsapi"
 )
@@ -40,165 +38,155 @@ type streamSpec struct {
 	resource  logsapi.Resource
 }
 
-// stream reads the windows of one streamSpec page by page; the walk moves it through time.
+// stream is one running stream: its source and the walk that drives it.
 type stream struct {
-	spec     streamSpec
-	walk     *window.Walk
-	caller   *retry.Caller
-	handover *retry.Handover
-	fetcher  pageFetcher
-	pool     *pages.Pool
-	scope    logsapi.Scope
-	consumer consumer.Logs
-	obsrecv  *receiverhelper.ObsReport
-	tel      *streamTelemetry
-	clock    clock.Clock
-	logger   *zap.Logger
-	// toldLate is set once the stream logged that the API serves records late.
-	toldLate bool
+	walk   *window.Walk[plog.Logs]
+	source *source
+	tel    *streamTelemetry
 }
 
 // run polls until ctx ends.
 func (s *stream) run(ctx context.Context) {
 	s.tel.start(ctx)
-	s.walk.Reread = s.rereadWindow
-	s.walk.Run(ctx, s.readWindow)
+	s.walk.Run(ctx, s.source)
 }
 
-// recordFilter decides which records of a page are handed over. A page is decoded again when
-// the pipeline asks for a retry: each decoding begins with startPage and gets the same answers.
-type recordFilter interface {
+// readWindow reads state's window alone and returns the next window's state.
+func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
+	return s.walk.Read(ctx, s.source, state)
+}
+
+// source reads the windows of one streamSpec page by page.
+type source struct {
+	spec streamSpec
+	// plan is the stream's, whose End a first page's window may stretch to.
+	plan    window.Plan
+	fetcher pageFetcher
+	pool    *pages.Pool
+	scope   logsapi.Scope
+	tel     *streamTelemetry
+	clock   clock.Clock
+	logger  *zap.Logger
+	// toldLate is set once the stream logged that the API serves records late.
+	toldLate bool
+}
+
+// reading decides which records of a window's pages are handed over, and where the stream stands
+// after them: the first reading (position) or the second (lateFilter). A page is decoded again
+// when the pipeline asks for a retry: each decoding begins with startPage and gets the same answers.
+type reading interface {
 	// stretch may move the end of q, a window about to be asked for its first page, up to now.
 	stretch(q *logsapi.Query, now time.Time)
 	startPage()
 	accept(logsapi.RecordKey) bool
+	// delivered moves past a page the pipeline took; it returns the records found late.
+	delivered(p logsapi.Page) []logsapi.RecordKey
+	// progress is the checkpoint inside the window after the pages delivered; final the one
+	// once the window is read.
+	progress() checkpoint.State
+	final() checkpoint.State
 }
 
-// page is a decoded page still holding its slot, so that it can be decoded again.
-type page struct {
-	logsapi.Page
-	slot      *pages.Slot
-	decoder   *logsapi.Decoder
-	fetchedAt time.Time
-	// body is the fingerprint of the page's whole body.
-	body uint64
-}
-
-// readWindow delivers the records of state's window after its first state.Offset ones and
-// returns the state of the next window once the last page was accepted.
-func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
-	q := s.spec.query
-	q.Start, q.End = state.WindowStart, state.WindowEnd
-	fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}
+// Open implements window.Source: the records of state's window after its first state.Offset ones.
+func (s *source) Open(state checkpoint.State) window.Reader[plog.Logs] {
 	pos := newPosition(state)
 	if !state.InProgress() {
-		pos.horizon = &s.walk.Plan
+		pos.horizon = &s.plan
 	}
-	var loops loopGuard
-	for cursor, pages := "", 1; ; pages++ {
-		p, err := s.fetchPage(ctx, &q, cursor, pos, fields)
-		if err != nil {
-			return state, err
-		}
-		if loops.seenPage(p.body) {
-			p.slot.Release()
-			s.logger.Error("API pagination loops: a page came back; ending the window so that no page is delivered twice", append(fields, zap.Int("pages", pages))...)
-			return pos.next(), nil
-		}
-		if pos.takeMismatch() {
-			// The API answered the same query with other records: resuming by position is the
-			// best left, and records around the resume point may be repeated or missed.
-			s.logger.Warn("API returned other records than before the restart; resuming by position", append(fields, zap.Int("offset", state.Offset))...)
-		}
-		err = s.deliver(ctx, p, pos, fields)
-		p.slot.Release()
-		if err != nil {
-			return state, err
-		}
-		pos.advance(p.Records, p.Last)
-		if cursor = p.Cursor; loops.seenCursor(cursor) {
-			s.logger.Error("API pagination loops: a cursor came back; ending the window so that no page is delivered twice", append(fields, zap.Int("pages", pages))...)
-			cursor = ""
-		}
-		if pages%manyPages == 0 {
-			s.logger.Warn("Window has an unusual number of pages; reading on", append(fields, zap.Int("pages", pages))...)
-		}
-		if cursor == "" {
-			if pos.short() {
-				s.logger.Warn("API returned fewer records for a window than before the restart; some may be missed", append(fields, zap.Int("offset", state.Offset))...)
-			}
-			return pos.next(), nil
-		}
-		s.walk.Commit(ctx, pos.progress())
-	}
+	q := s.spec.query
+	q.Start, q.End = state.WindowStart, state.WindowEnd
+	return &pageReader{source: s, reading: pos, first: pos, query: q, offset: state.Offset,
+		fields: []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End)}}
 }
 
-// fetchPage returns the next page of q, decoded, retrying until it succeeds or ctx ends.
-func (s *stream) fetchPage(ctx context.Context, q *logsapi.Query, cursor string, pos recordFilter, fields []zap.Field) (*page, error) {
-	var p page
-	err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
-		p.fetchedAt = s.clock.Now()
-		if cursor == "" {
-			pos.stretch(q, p.fetchedAt)
-		}
-		slot, err := s.fetcher.Fetch(ctx, *q, cursor, s.pool)
-		if err != nil {
-			return err
-		}
-		// A decoder lives as long as its page: a waiting stream holds no decoding state.
-		p.decoder = logsapi.NewDecoder(s.spec.resource, s.scope)
-		p.body = logsapi.Fingerprint(slot.Buf.Bytes())
-		pos.startPage()
-		p.Page, err = p.decoder.Decode(slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
-		if err != nil {
-			slot.Release()
-			return &apierror.BadBodyError{Err: err}
-		}
-		p.slot = slot
-		return nil
-	}, append(fields, zap.Bool("has_cursor", cursor != ""))...)
+// pageReader reads one window's pages for a reading.
+type pageReader struct {
+	*source
+	reading reading
+	// first is the first reading's position; nil for the second reading.
+	first  *position
+	query  logsapi.Query
+	cursor string
+	pages  int
+	loops  loopGuard
+	// offset is where the window was resumed, for the warnings about the API's order.
+	offset int
+	fields []zap.Field
+}
+
+// Next implements window.Reader: the next page. The window ends with the page without cursor.
+func (r *pageReader) Next(context.Context) (window.Step[plog.Logs], error) {
+	return window.Step[plog.Logs]{
+		Fetch: r.fetch, Start: r.query.Start,
+		Fields: append(slices.Clip(r.fields), zap.Bool("has_cursor", r.cursor != "")),
+	}, nil
+}
+
+// fetch asks for the page at the cursor into a page slot, decodes it, and holds the slot until
+// the pipeline accepted the page, so that a retried hand-over decodes the kept body again.
+func (r *pageReader) fetch(ctx context.Context) (window.Piece[plog.Logs], error) {
+	fetchedAt := r.clock.Now()
+	if r.cursor == "" {
+		r.reading.stretch(&r.query, fetchedAt)
+	}
+	slot, err := r.fetcher.Fetch(ctx, r.query, r.cursor, r.pool)
 	if err != nil {
-		return nil, err
+		return window.Piece[plog.Logs]{}, err
 	}
-	s.tel.page(ctx, p.Drops, s.logger)
-	return &p, nil
+	// A decoder lives as long as its page: a waiting stream holds no decoding state.
+	decoder := logsapi.NewDecoder(r.spec.resource, r.scope)
+	observed := pcommon.NewTimestampFromTime(fetchedAt)
+	r.reading.startPage()
+	page, err := decoder.Decode(slot.Buf.Bytes(), observed, r.reading.accept)
+	if err != nil {
+		slot.Release()
+		return window.Piece[plog.Logs]{}, &apierror.BadBodyError{Err: err}
+	}
+	r.pages++
+	r.tel.page(ctx, page.Drops, r.logger)
+	if r.loops.seenPage(logsapi.Fingerprint(slot.Buf.Bytes())) {
+		return window.Piece[plog.Logs]{Release: slot.Release, Accepted: func(context.Context) window.Commit {
+			r.logger.Error("API pagination loops: a page came back; ending the window so that no page is delivered twice", append(r.fields, zap.Int("pages", r.pages))...)
+			return window.Commit{State: r.reading.final(), Done: true}
+		}}, nil
+	}
+	return window.Piece[plog.Logs]{
+		Data: page.Logs, Count: page.Logs.LogRecordCount(),
+		Again: func() plog.Logs {
+			// accept gives the same verdicts, as the reading has not moved yet.
+			r.reading.startPage()
+			again, _ := decoder.Decode(slot.Buf.Bytes(), observed, r.reading.accept)
+			return again.Logs
+		},
+		Accepted: func(ctx context.Context) window.Commit { return r.accepted(ctx, page, fetchedAt) },
+		Release:  slot.Release,
+	}, nil
 }
 
-// deliver hands the page's records to the pipeline until it accepts them. A permanent error
-// drops them, logged and counted.
-func (s *stream) deliver(ctx context.Context, p *page, pos recordFilter, fields []zap.Field) error {
-	count := p.Logs.LogRecordCount()
-	if count == 0 {
-		return nil
+// accepted moves past a page the pipeline took and says what to commit.
+func (r *pageReader) accepted(ctx context.Context, page logsapi.Page, fetchedAt time.Time) window.Commit {
+	if r.first != nil && r.first.takeMismatch() {
+		// The API answered the same query with other records: resuming by position is the
+		// best left, and records around the resume point may be repeated or missed.
+		r.logger.Warn("API returned other records than before the restart; resuming by position", append(r.fields, zap.Int("offset", r.offset))...)
 	}
-	dropped, err := s.handover.Deliver(ctx, func(ctx context.Context, attempt int) error {
-		logs := p.Logs
-		if attempt > 0 {
-			// Processors may have changed the first attempt: decode the kept body again. accept
-			// gives the same verdicts, as the position has not moved yet.
-			pos.startPage()
-			again, _ := p.decoder.Decode(p.slot.Buf.Bytes(), pcommon.NewTimestampFromTime(p.fetchedAt), pos.accept)
-			logs = again.Logs
-		}
-		return s.consume(ctx, logs)
-	})
-	if dropped != nil {
-		s.logger.Error("Pipeline permanently refused a page; its records are dropped",
-			append(fields, zap.Int("records", count), zap.Error(dropped))...)
-		s.tel.dropped(ctx, reasonPermanentPipelineError, count)
+	if found := r.reading.delivered(page); len(found) > 0 {
+		r.foundLate(ctx, found, fetchedAt, r.fields)
 	}
-	return err
-}
-
-func (s *stream) consume(ctx context.Context, logs plog.Logs) error {
-	count := logs.LogRecordCount()
-	opCtx := s.obsrecv.StartLogsOp(ctx)
-	err := s.consumer.ConsumeLogs(opCtx, logs)
-	s.obsrecv.EndLogsOp(opCtx, dataFormat, count, err)
-	if err == nil {
-		s.tel.received(ctx, count)
+	if r.cursor = page.Cursor; r.loops.seenCursor(r.cursor) {
+		r.logger.Error("API pagination loops: a cursor came back; ending the window so that no page is delivered twice", append(r.fields, zap.Int("pages", r.pages))...)
+		r.cursor = ""
 	}
-	return err
+	if r.pages%manyPages == 0 {
+		r.logger.Warn("Window has an unusual number of pages; reading on", append(r.fields, zap.Int("pages", r.pages))...)
+	}
+	if r.cursor != "" {
+		return window.Commit{State: r.reading.progress()}
+	}
+	if r.first != nil && r.first.short() {
+		r.logger.Warn("API returned fewer records for a window than before the restart; some may be missed", append(r.fields, zap.Int("offset", r.offset))...)
+	}
+	return window.Commit{State: r.reading.final(), Done: true}
 }
 
 // loopGuard notices pagination that loops within one window: a cursor that comes back, or a page

@@ -31,7 +31,7 @@ func BenchmarkStreamWindow(b *testing.B) {
 			delivered.Add(int64(logs.LogRecordCount()))
 			return nil
 		}))
-		s.caller.Budget = budget.New(h.clock, 1_000_000)
+		s.walk.Caller.Budget = budget.New(h.clock, 1_000_000)
 
 		runtime.GC()
 		var before runtime.MemStats

@@ -2,17 +2,16 @@ package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/recei
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/status"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
@@ -113,132 +112,141 @@ func (d *discoveredEnvironments) listedBefore(envID string) bool {
 // environmentKey names an environment's position in the checkpoint store.
 func environmentKey(appID, envID string) string { return "metrics/" + appID + "/env/" + envID }
 
-// position returns where env stands: its checkpoint, or initial_lookback before it was listed for
-// an environment never polled, saved at once so that a restart starts it there too.
-func (s *stream) position(ctx context.Context, listed time.Time, envID string) (time.Time, bool) {
-	d := s.discovered
+// discoveredReader brings every discovered environment up to the end of its window, then ends
+// the window. Each environment's position is saved after its points were accepted, before the
+// window is committed: after a crash, an environment already past the window's start is asked only
+// for what lies after its position.
+type discoveredReader struct {
+	*stream
+	state checkpoint.State
+}
+
+// Next implements window.Reader: the call of the environments that stand furthest behind, up to
+// where the next environment stands, so that they share the calls after it.
+func (r *discoveredReader) Next(ctx context.Context) (window.Step[pmetric.Metrics], error) {
+	d := r.discovered
+	end := r.state.WindowEnd
+	now := r.clock.Now()
+	envs := map[string]discovery.Environment{}
+	var starts []time.Time
+	var moved []window.Entry
+	listed, listedAt, changed := d.get()
+	for _, env := range listed {
+		p, ok, first := r.position(ctx, listedAt[env.ID], env.ID)
+		if !ok {
+			continue
+		}
+		moved = append(moved, first...)
+		if oldest := d.plan.Oldest(now); p.Before(oldest) {
+			moved = append(moved, r.skip(ctx, env.ID, p, oldest))
+			p = oldest
+		}
+		if p.Before(end) {
+			envs[env.ID] = env
+			starts = append(starts, p)
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return window.Step[pmetric.Metrics]{}, ctx.Err()
+	case len(moved) > 0:
+		// Saved before anything is asked for; the next step is planned from them.
+		return window.Step[pmetric.Metrics]{Save: moved}, nil
+	case len(starts) == 0:
+		return window.Step[pmetric.Metrics]{Done: true, Next: checkpoint.State{WindowStart: end, QueryHash: discoveredQueryHash}}, nil
+	}
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	start := starts[0]
+	stepEnd := start.Add(d.plan.Max)
+	if end.Before(stepEnd) {
+		stepEnd = end
+	}
+	for _, p := range starts {
+		if p.After(start) && p.Before(stepEnd) {
+			stepEnd = p
+		}
+	}
+	var ids []string
+	var named []metricsapi.Environment
+	for id := range envs {
+		if d.positions[id].Equal(start) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		named = append(named, metricsapi.Environment{ID: id, Name: envs[id].Key})
+	}
+	step := r.span(ids, named, start, stepEnd, func(context.Context) window.Commit {
+		commit := window.Commit{OthersOnly: true}
+		for _, id := range ids {
+			commit.Others = append(commit.Others, r.moveTo(id, stepEnd))
+		}
+		return commit
+	})
+	// A call refused for an environment deleted since is not retried for ever: the span is
+	// planned again with the environments listed now.
+	step.Interrupt = changed
+	step.Expired = func(ctx context.Context, target time.Time) []window.Entry {
+		// Never backwards: that would deliver again what was accepted.
+		if !target.After(start) {
+			return nil
+		}
+		entries := make([]window.Entry, len(ids))
+		for i, id := range ids {
+			entries[i] = r.skip(ctx, id, start, target)
+		}
+		return entries
+	}
+	return step, nil
+}
+
+// position returns where env stands: its checkpoint, or, for an environment never polled,
+// initial_lookback before it was listed, with the entry that saves it at once so that a restart
+// starts it there too.
+func (r *discoveredReader) position(ctx context.Context, listed time.Time, envID string) (time.Time, bool, []window.Entry) {
+	d := r.discovered
 	if p, ok := d.positions[envID]; ok {
-		return p, true
+		return p, true, nil
 	}
 	if d.unreadable[envID] {
-		return time.Time{}, false
+		return time.Time{}, false, nil
 	}
 	key := environmentKey(d.appID, envID)
 	state, found, err := d.store.Load(ctx, key)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		d.unreadable[envID] = true
-		s.logger.Error("Checkpoint of an environment unreadable; environment no longer polled so that it neither loses nor repeats data. Fix the storage and restart the collector.",
+		r.logger.Error("Checkpoint of an environment unreadable; environment no longer polled so that it neither loses nor repeats data. Fix the storage and restart the collector.",
 			zap.String("environment_id", envID), zap.Error(err))
 		d.status.Stopped(key, err)
-		return time.Time{}, false
+		return time.Time{}, false, nil
 	case err != nil:
-		return time.Time{}, false
+		return time.Time{}, false, nil
 	case !found && !d.listedUntil.IsZero() && d.listedBefore(envID):
-		s.logger.Info("Environment has no checkpoint; resuming from the app's, written while its environments were listed",
+		r.logger.Info("Environment has no checkpoint; resuming from the app's, written while its environments were listed",
 			zap.String("environment_id", envID), zap.Time("start", d.listedUntil))
-		s.savePosition(ctx, envID, d.listedUntil)
-		return d.listedUntil, true
+		return d.listedUntil, true, []window.Entry{r.moveTo(envID, d.listedUntil)}
 	case !found:
 		start := d.plan.First(listed)
-		s.logger.Info("Environment has no checkpoint; starting at initial_lookback", zap.String("environment_id", envID), zap.Time("start", start))
-		s.savePosition(ctx, envID, start)
-		return start, true
+		r.logger.Info("Environment has no checkpoint; starting at initial_lookback", zap.String("environment_id", envID), zap.Time("start", start))
+		return start, true, []window.Entry{r.moveTo(envID, start)}
 	}
 	d.positions[envID] = state.WindowStart
-	return state.WindowStart, true
+	return state.WindowStart, true, nil
 }
 
-// savePosition records that everything of envID before p was delivered.
-func (s *stream) savePosition(ctx context.Context, envID string, p time.Time) {
-	s.discovered.positions[envID] = p
-	// Progress the pipeline accepted is saved even while shutting down.
-	if err := s.discovered.store.Save(context.WithoutCancel(ctx), environmentKey(s.discovered.appID, envID), checkpoint.State{WindowStart: p}); err != nil {
-		s.logger.Error("Checkpoint of an environment not written; a restart now would repeat its points", zap.String("environment_id", envID), zap.Error(err))
-	}
-}
-
-// readDiscoveredWindow brings every discovered environment up to the end of state's window, then
-// returns the next window. Each environment's position is saved after its points were accepted,
-// before the window is committed: after a crash, an environment already past the window's start is
-// asked only for what lies after its position.
-func (s *stream) readDiscoveredWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
-	end := state.WindowEnd
-	for {
-		now := s.clock.Now()
-		envs := map[string]discovery.Environment{}
-		var starts []time.Time
-		listed, listedAt, changed := s.discovered.get()
-		for _, env := range listed {
-			p, ok := s.position(ctx, listedAt[env.ID], env.ID)
-			if !ok {
-				continue
-			}
-			if oldest := s.discovered.plan.Oldest(now); p.Before(oldest) {
-				s.skip(ctx, env.ID, p, oldest)
-				p = oldest
-			}
-			if p.Before(end) {
-				envs[env.ID] = env
-				starts = append(starts, p)
-			}
-		}
-		if ctx.Err() != nil {
-			return state, ctx.Err()
-		}
-		if len(starts) == 0 {
-			return checkpoint.State{WindowStart: end, QueryHash: discoveredQueryHash}, nil
-		}
-		slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
-		start := starts[0]
-		// The span ends where the next environment stands, so that they share the calls after it.
-		stepEnd := start.Add(s.discovered.plan.Max)
-		if end.Before(stepEnd) {
-			stepEnd = end
-		}
-		for _, p := range starts {
-			if p.After(start) && p.Before(stepEnd) {
-				stepEnd = p
-			}
-		}
-		var ids []string
-		var named []metricsapi.Environment
-		for id := range envs {
-			if s.discovered.positions[id].Equal(start) {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			named = append(named, metricsapi.Environment{ID: id, Name: envs[id].Key})
-		}
-		err := s.readSpan(ctx, ids, named, start, stepEnd, changed)
-		switch {
-		case errors.Is(err, errEnvironmentsChanged):
-			// A call refused for an environment deleted since is not retried for ever: the span
-			// is planned again with the environments listed now.
-			continue
-		case errors.Is(err, retry.ErrExpired):
-			// Never backwards: that would deliver again what was accepted.
-			if target := s.discovered.plan.AfterExpiry(s.clock.Now()); target.After(start) {
-				for _, id := range ids {
-					s.skip(ctx, id, start, target)
-				}
-			}
-			continue
-		case err != nil:
-			return state, err
-		}
-		for _, id := range ids {
-			s.savePosition(ctx, id, stepEnd)
-		}
-	}
+// moveTo places envID at p, where everything of it before p was delivered, and returns the entry
+// that saves it.
+func (r *discoveredReader) moveTo(envID string, p time.Time) window.Entry {
+	r.discovered.positions[envID] = p
+	return window.Entry{Key: environmentKey(r.discovered.appID, envID), State: checkpoint.State{WindowStart: p}}
 }
 
 // skip abandons envID's data between from and to, which the API no longer serves, saying so.
-func (s *stream) skip(ctx context.Context, envID string, from, to time.Time) {
-	s.logger.Warn("Skipping data older than the API's 14-day limit; it can no longer be read",
+func (r *discoveredReader) skip(ctx context.Context, envID string, from, to time.Time) window.Entry {
+	r.logger.Warn("Skipping data older than the API's 14-day limit; it can no longer be read",
 		zap.String("environment_id", envID), zap.Time("skipped_from", from), zap.Time("skipped_to", to), zap.Duration("skipped", to.Sub(from)))
-	s.tel.Skipped(ctx, to.Sub(from))
-	s.savePosition(ctx, envID, to)
+	r.tel.Skipped(ctx, to.Sub(from))
+	return r.moveTo(envID, to)
 }

@@ -27,15 +27,12 @@ func (r *metricsReceiver) startDiscovery(httpClient *http.Client, apps []AppConf
 	d := discovery.New(r.rt, lister, r.cfg.DiscoveryInterval, r.settings.Logger)
 	for _, app := range apps {
 		appID := apiconfig.BareAppID(app.AppID)
-		s := r.newStream(app, plan, scope, client, account)
-		s.discovered = newDiscoveredEnvironments(appID, plan, r.rt.Store, r.rt.Status)
-		// The app's window walk does not count skipped spans: its environments do, each its own.
-		s.walk.Observer = lagOnly{s.tel}
-		s.walk.QueryHash = discoveredQueryHash
+		discovered := newDiscoveredEnvironments(appID, plan, r.rt.Store, r.rt.Status)
+		run := r.newStream(app, plan, scope, client, account, discovered)
 		d.Watch(appID, app.EnvironmentTypes, discovery.NewTelemetry(discoveryInstruments(r.telemetry), appID),
 			func(envs []discovery.Environment) map[string]func(context.Context) {
-				s.discovered.set(envs, r.rt.Clock.Now())
-				return map[string]func(context.Context){s.walk.Key: s.run}
+				discovered.set(envs, r.rt.Clock.Now())
+				return map[string]func(context.Context){appKey(appID): run}
 			})
 	}
 	return nil

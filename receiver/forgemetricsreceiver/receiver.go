@@ -88,31 +88,39 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 			discovered = append(discovered, app)
 			continue
 		}
-		r.rt.Go(r.newStream(app, plan, scope, client, account).run)
+		r.rt.Go(r.newStream(app, plan, scope, client, account, nil))
 	}
 	return r.startDiscovery(httpClient, discovered, plan, scope, client, account)
 }
 
-// newStream builds the stream of app, which asks for all of its environments in one call.
-func (r *metricsReceiver) newStream(app AppConfig, plan window.Plan, scope metricsapi.Scope, client answerFetcher, account *budget.Budget) *stream {
+// appKey names an app's checkpoint.
+func appKey(appID string) string { return "metrics/" + appID }
+
+// newStream returns the run of app's stream, which asks for all of its environments in one call;
+// discovered holds them for an app whose environments are discovered, else nil.
+func (r *metricsReceiver) newStream(app AppConfig, plan window.Plan, scope metricsapi.Scope, client answerFetcher, account *budget.Budget, discovered *discoveredEnvironments) func(context.Context) {
 	appID := apiconfig.BareAppID(app.AppID)
-	key := "metrics/" + appID
 	logger := r.settings.Logger.With(zap.String("app_id", appID))
 	tel := newAppTelemetry(r.telemetry, appID)
-	walk := r.rt.Walk(plan, key, 0, tel, logger)
-	return &stream{
-		query:    metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
-		window:   metricsapi.Window{ServiceName: app.ResourceServiceName(), AppID: appID, Environments: environments(app), Scope: scope},
-		walk:     walk,
-		caller:   r.rt.Caller(walk, account, tel, logger),
-		handover: r.rt.Handover(logger),
-		fetcher:  client,
-		pool:     r.rt.Pool,
-		consumer: r.consumer,
-		obsrecv:  r.rt.ObsReport,
-		tel:      tel,
-		clock:    r.rt.Clock,
-		logger:   logger,
+	var obs poller.Observer = tel
+	var queryHash uint64
+	if discovered != nil {
+		// The app's walk does not count skipped spans: its environments do, each its own.
+		obs, queryHash = lagOnly{tel}, discoveredQueryHash
+	}
+	walk := poller.Walk(r.rt, plan, appKey(appID), queryHash, account, obs, r.rt.MetricsSink(r.consumer, dataFormat), logger)
+	source := &stream{
+		query:   metricsapi.Query{AppID: appID, EnvironmentIDs: environmentIDs(app), Metrics: r.cfg.metrics()},
+		window:  metricsapi.Window{ServiceName: app.ResourceServiceName(), AppID: appID, Environments: environments(app), Scope: scope},
+		fetcher: client, pool: r.rt.Pool, tel: tel, clock: r.rt.Clock, logger: logger,
+		discovered: discovered,
+	}
+	return func(ctx context.Context) {
+		tel.start(ctx)
+		if discovered != nil {
+			discovered.inherit(ctx, appKey(appID))
+		}
+		walk.Run(ctx, source)
 	}
 }
 

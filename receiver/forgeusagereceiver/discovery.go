@@ -44,7 +44,7 @@ func (r *usageReceiver) startDiscovery(httpClient *http.Client, apps []AppConfig
 					if r.cfg.GroupBy != usageapi.GroupBySite {
 						spec.polled = polled
 					}
-					runs[spec.key] = r.newStream(spec, client, account, once).run
+					runs[spec.key] = r.newStream(spec, client, account, once)
 				}
 				return runs
 			})

@@ -88,7 +88,7 @@ func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
 			continue
 		}
 		for _, spec := range r.streams(app) {
-			r.rt.Go(r.newStream(spec, client, account, once).run)
+			r.rt.Go(r.newStream(spec, client, account, once))
 		}
 	}
 	return r.startDiscovery(httpClient, discovered, client, account, once)
@@ -135,27 +135,21 @@ func (r *usageReceiver) streams(app AppConfig) []streamSpec {
 	return specs
 }
 
-func (r *usageReceiver) newStream(spec streamSpec, client pageFetcher, account *budget.Budget, once *onceLogs) *stream {
+// newStream returns the run of spec's stream.
+func (r *usageReceiver) newStream(spec streamSpec, client pageFetcher, account *budget.Budget, once *onceLogs) func(context.Context) {
 	logger := r.settings.Logger.With(zap.String("app_id", spec.query.AppID), zap.String("resource", spec.query.Resource))
 	if spec.query.Environment != "" {
 		logger = logger.With(zap.String("environment_id", spec.query.Environment))
 	}
 	tel := newStreamTelemetry(r.telemetry, spec.query.AppID, spec.query.Resource)
-	walk := r.rt.Walk(r.cfg.plan(), spec.key, queryHash(spec.query), tel, logger)
-	return &stream{
-		query:    spec.query,
-		window:   spec.window,
-		polled:   spec.polled,
-		walk:     walk,
-		caller:   r.rt.Caller(walk, account, tel, logger),
-		handover: r.rt.Handover(logger),
-		fetcher:  client,
-		pool:     r.rt.Pool,
-		consumer: r.consumer,
-		obsrecv:  r.rt.ObsReport,
-		tel:      tel,
-		once:     once,
-		logger:   logger,
+	walk := poller.Walk(r.rt, r.cfg.plan(), spec.key, queryHash(spec.query), account, tel, r.rt.MetricsSink(r.consumer, dataFormat), logger)
+	source := &stream{
+		query: spec.query, window: spec.window, polled: spec.polled,
+		fetcher: client, pool: r.rt.Pool, tel: tel, once: once, logger: logger,
+	}
+	return func(ctx context.Context) {
+		tel.start(ctx)
+		walk.Run(ctx, source)
 	}
 }
 

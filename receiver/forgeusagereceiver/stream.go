@@ -6,15 +6,12 @@ import (
 	"errors"
 	"sync"
 
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/apierror"
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
 	"github.com/forgelogs/otelcol-forge/internal/pages"
-	"github.com/forgelogs/otelcol-forge/internal/retry"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
@@ -34,68 +31,83 @@ type onceLogs struct {
 	outsideWindow, unknownEnvironment sync.Once
 }
 
-// stream reads one (app, resource) [and environment, when grouped by site] window by window,
-// page by page, delivering each page and committing after it, so that a restart resumes at the
-// next page of the window; the walk moves it through time.
+// stream is the source of one (app, resource) [and environment, when grouped by site] stream: it
+// reads a window page by page, and the walk commits after each accepted page, so that a restart
+// resumes at the next page of the window.
 type stream struct {
-	query    usageapi.Query
-	window   usageapi.Window
-	polled   *environmentSet // the discovered environments, for an app grouped by environment
-	walk     *window.Walk
-	caller   *retry.Caller
-	handover *retry.Handover
-	fetcher  pageFetcher
-	pool     *pages.Pool
-	consumer consumer.Metrics
-	obsrecv  *receiverhelper.ObsReport
-	tel      *streamTelemetry
-	once     *onceLogs
-	logger   *zap.Logger
+	query   usageapi.Query
+	window  usageapi.Window
+	polled  *environmentSet // the discovered environments, for an app grouped by environment
+	fetcher pageFetcher
+	pool    *pages.Pool
+	tel     *streamTelemetry
+	once    *onceLogs
+	logger  *zap.Logger
 }
 
-func (s *stream) run(ctx context.Context) {
-	s.tel.start(ctx)
-	s.walk.Run(ctx, s.readWindow)
+// Open implements window.Source: the pages of state's window after its first state.Offset ones.
+func (s *stream) Open(state checkpoint.State) window.Reader[pmetric.Metrics] {
+	r := &windowReader{stream: s, state: state, query: s.query, window: s.window}
+	r.query.Start, r.query.End = state.WindowStart, state.WindowEnd
+	r.window.Start, r.window.End = state.WindowStart, state.WindowEnd
+	r.query.Page = state.Offset + 1
+	return r
 }
 
-// readWindow delivers the pages of state's window after its first state.Offset ones and returns
-// the next window's state once the pipeline accepted the last of them.
-func (s *stream) readWindow(ctx context.Context, state checkpoint.State) (checkpoint.State, error) {
-	q, w := s.query, s.window
-	q.Start, q.End = state.WindowStart, state.WindowEnd
-	w.Start, w.End = state.WindowStart, state.WindowEnd
-	for q.Page = state.Offset + 1; ; q.Page++ {
-		fields := []zap.Field{zap.Time("window_start", q.Start), zap.Time("window_end", q.End), zap.Int("page", q.Page)}
-		var page usageapi.Page
-		err := s.caller.Do(ctx, q.Start, func(ctx context.Context) error {
-			slot, err := s.pool.Acquire(ctx)
-			if err != nil {
-				return err
-			}
-			defer slot.Release()
-			page, err = s.fetcher.Fetch(ctx, q, slot.Buf)
-			if errors.Is(err, usageapi.ErrMalformedAnswer) {
-				return &apierror.BadBodyError{Err: err}
-			}
-			return err
-		}, fields...)
-		if err != nil {
-			return state, err
-		}
-		if s.polled != nil {
-			// The environments listed last name this page's usage and say which of it to keep.
-			w.Environments = s.polled.get()
-		}
-		if err := s.deliver(ctx, page, w, fields); err != nil {
-			return state, err
-		}
-		s.tel.page(ctx)
-		if lastPage(page) {
-			return checkpoint.State{WindowStart: state.WindowEnd}, nil
-		}
-		state.Offset = q.Page
-		s.walk.Commit(ctx, state)
+// windowReader reads one window's pages.
+type windowReader struct {
+	*stream
+	state  checkpoint.State
+	query  usageapi.Query
+	window usageapi.Window
+}
+
+// Next implements window.Reader: the next page.
+func (r *windowReader) Next(context.Context) (window.Step[pmetric.Metrics], error) {
+	return window.Step[pmetric.Metrics]{
+		Fetch: r.fetch, Start: r.query.Start,
+		Fields: []zap.Field{zap.Time("window_start", r.query.Start), zap.Time("window_end", r.query.End), zap.Int("page", r.query.Page)},
+	}, nil
+}
+
+// fetch asks for the page in a page slot, held until the pipeline accepted the page.
+func (r *windowReader) fetch(ctx context.Context) (window.Piece[pmetric.Metrics], error) {
+	slot, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return window.Piece[pmetric.Metrics]{}, err
 	}
+	page, err := r.fetcher.Fetch(ctx, r.query, slot.Buf)
+	if err != nil {
+		slot.Release()
+		if errors.Is(err, usageapi.ErrMalformedAnswer) {
+			return window.Piece[pmetric.Metrics]{}, &apierror.BadBodyError{Err: err}
+		}
+		return window.Piece[pmetric.Metrics]{}, err
+	}
+	w := r.window
+	if r.polled != nil {
+		// The environments listed last name this page's usage and say which of it to keep.
+		w.Environments = r.polled.get()
+	}
+	metrics, drops := usageapi.Decode(page, w)
+	return window.Piece[pmetric.Metrics]{
+		Data: metrics, Count: metrics.DataPointCount(),
+		Again: func() pmetric.Metrics {
+			again, _ := usageapi.Decode(page, w)
+			return again
+		},
+		Accepted: func(ctx context.Context) window.Commit {
+			r.tel.page(ctx)
+			r.dropped(ctx, drops, w)
+			if lastPage(page) {
+				return window.Commit{State: checkpoint.State{WindowStart: r.state.WindowEnd}, Done: true}
+			}
+			r.state.Offset = r.query.Page
+			r.query.Page++
+			return window.Commit{State: r.state}
+		},
+		Release: slot.Release,
+	}, nil
 }
 
 // lastPage says whether no page follows page. Whether the API pages periods or their groups is not
@@ -109,11 +121,11 @@ func lastPage(page usageapi.Page) bool {
 	return max(page.Rows(), len(page.Periods)) < size
 }
 
-// deliver hands a page's usage to the pipeline until it is accepted (or refused for good).
-func (s *stream) deliver(ctx context.Context, page usageapi.Page, w usageapi.Window, fields []zap.Field) error {
-	metrics, drops := usageapi.Decode(page, w)
-	s.tel.dropped(ctx, reasonOutsideWindow, drops.OutsideWindow)
-	s.tel.dropped(ctx, reasonUnknownEnvironment, drops.UnknownEnvironment)
+// dropped counts what a page's mapping left out, and says each kind of it once.
+func (s *stream) dropped(ctx context.Context, drops usageapi.Drops, w usageapi.Window) {
+	s.tel.Dropped(ctx, reasonOutsideWindow, drops.OutsideWindow)
+	s.tel.Dropped(ctx, reasonUnknownEnvironment, drops.UnknownEnvironment)
+	fields := []zap.Field{zap.Time("window_start", w.Start), zap.Time("window_end", w.End)}
 	if drops.OutsideWindow > 0 {
 		s.once.outsideWindow.Do(func() {
 			s.logger.Warn("API answered periods that do not fit the window; they are dropped and counted, never delivered twice. A longer window (up to 24h) or a resolution change at the API is the likely cause; set window to match the periods the API answers.",
@@ -126,35 +138,4 @@ func (s *stream) deliver(ctx context.Context, page usageapi.Page, w usageapi.Win
 				append(fields, zap.Int("points", drops.UnknownEnvironment))...)
 		})
 	}
-	count := metrics.DataPointCount()
-	if count == 0 {
-		return nil
-	}
-	dropped, err := s.handover.Deliver(ctx, func(ctx context.Context, attempt int) error {
-		if attempt > 0 {
-			// Processors may have changed the first attempt: map the kept page again.
-			metrics, _ = usageapi.Decode(page, w)
-		}
-		return s.consume(ctx, metrics)
-	})
-	if err != nil {
-		return err
-	}
-	if dropped != nil {
-		s.logger.Error("Pipeline permanently refused a page of usage; it is dropped",
-			append(fields, zap.Int("points", count), zap.Error(dropped))...)
-		s.tel.dropped(ctx, reasonPermanentPipelineError, count)
-	}
-	return nil
-}
-
-func (s *stream) consume(ctx context.Context, metrics pmetric.Metrics) error {
-	count := metrics.DataPointCount()
-	opCtx := s.obsrecv.StartMetricsOp(ctx)
-	err := s.consumer.ConsumeMetrics(opCtx, metrics)
-	s.obsrecv.EndMetricsOp(opCtx, dataFormat, count, err)
-	if err == nil {
-		s.tel.received(ctx, count)
-	}
-	return err
 }
