@@ -6,9 +6,11 @@ package poller // import "github.com/forgelogs/otelcol-forge/internal/poller"
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
@@ -78,6 +80,27 @@ func (r *Runtime) Open(ctx context.Context, host component.Host, storageID *comp
 	r.Status = status.New(host)
 	r.streams = group.New()
 	return nil
+}
+
+// Connect opens the runtime (see Open) and returns the HTTP client of a receiver's client
+// configuration, with the host's extensions (an authenticator) applied.
+func (r *Runtime) Connect(ctx context.Context, host component.Host, client confighttp.ClientConfig, storageID *component.ID, settings receiver.Settings) (*http.Client, error) {
+	httpClient, err := client.ToClient(ctx, host.GetExtensions(), settings.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("create HTTP client: %w", err)
+	}
+	return httpClient, r.Open(ctx, host, storageID, settings)
+}
+
+// AccountBudget returns the request budget of the account email, shared under key with every
+// receiver of the process that uses the same account: the API's limit is per account, not per
+// receiver. Without email an authenticator carries the credentials and the account is unknown
+// here: the receiver gets a budget of its own.
+func (r *Runtime) AccountBudget(key, email string, perMinute int) *budget.Budget {
+	if email == "" {
+		return r.Budget(perMinute)
+	}
+	return r.SharedBudget(key, perMinute)
 }
 
 // Budget returns a new request budget on the runtime's clock, for this receiver alone.

@@ -2,7 +2,6 @@ package forgelogsreceiver // import "github.com/forgelogs/otelcol-forge/receiver
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -60,16 +59,13 @@ func (cfg *Config) plan() window.Plan {
 // Start builds the streams and starts polling. It returns at once; the first requests happen in
 // the background.
 func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
-	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	httpClient, err := r.rt.Connect(ctx, host, r.cfg.ClientConfig, r.cfg.StorageID, r.settings)
 	if err != nil {
-		return fmt.Errorf("create HTTP client: %w", err)
+		return err
 	}
 	client, err := logsapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
 		apiconfig.Product(r.settings.BuildInfo), logsapi.DefaultMaxBodyBytes)
 	if err != nil {
-		return err
-	}
-	if err := r.rt.Open(ctx, host, r.cfg.StorageID, r.settings); err != nil {
 		return err
 	}
 	r.telemetry, err = metadata.NewTelemetryBuilder(r.settings.TelemetrySettings)

@@ -2,7 +2,6 @@ package forgemetricsreceiver // import "github.com/forgelogs/otelcol-forge/recei
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -57,16 +56,13 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 		r.settings.Logger.Warn("Metric names the API does not document; asking for them anyway. A name the API rejects shows as a refusal naming it.",
 			zap.Strings("metrics", unknown))
 	}
-	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	httpClient, err := r.rt.Connect(ctx, host, r.cfg.ClientConfig, r.cfg.StorageID, r.settings)
 	if err != nil {
-		return fmt.Errorf("create HTTP client: %w", err)
+		return err
 	}
 	client, err := metricsapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
 		userAgent(r.settings.BuildInfo), metricsapi.DefaultMaxBodyBytes)
 	if err != nil {
-		return err
-	}
-	if err := r.rt.Open(ctx, host, r.cfg.StorageID, r.settings); err != nil {
 		return err
 	}
 	r.telemetry, err = metadata.NewTelemetryBuilder(r.settings.TelemetrySettings)
@@ -75,13 +71,8 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 	}
 	plan := r.cfg.plan()
 	scope := metricsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
-	// The API counts calls per account: every app polled with these credentials shares one budget,
-	// also with another receiver of this collector that uses the same account. With an
-	// authenticator the account is unknown here: the receiver has a budget of its own.
-	account := r.rt.Budget(r.cfg.RequestsPerMinute)
-	if r.cfg.Email != "" {
-		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
-	}
+	// The API counts calls per account.
+	account := r.rt.AccountBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.Email, r.cfg.RequestsPerMinute)
 	var discovered []AppConfig
 	for _, app := range r.cfg.streams() {
 		if app.Discovers() {

@@ -2,7 +2,6 @@ package forgeusagereceiver // import "github.com/forgelogs/otelcol-forge/receive
 
 import (
 	"context"
-	"fmt"
 	"hash/fnv"
 	"strings"
 	"time"
@@ -56,16 +55,13 @@ func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
 		r.settings.Logger.Warn("Resource names the API does not document; asking for them anyway. A name the API rejects shows as a refusal naming it.",
 			zap.Strings("resources", unknown))
 	}
-	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	httpClient, err := r.rt.Connect(ctx, host, r.cfg.ClientConfig, r.cfg.StorageID, r.settings)
 	if err != nil {
-		return fmt.Errorf("create HTTP client: %w", err)
+		return err
 	}
 	client, err := usageapi.NewClient(httpClient, r.cfg.Endpoint, r.cfg.Email, string(r.cfg.APIToken),
 		userAgent(r.settings.BuildInfo), usageapi.DefaultMaxBodyBytes)
 	if err != nil {
-		return err
-	}
-	if err := r.rt.Open(ctx, host, r.cfg.StorageID, r.settings); err != nil {
 		return err
 	}
 	r.telemetry, err = metadata.NewTelemetryBuilder(r.settings.TelemetrySettings)
@@ -76,10 +72,7 @@ func (r *usageReceiver) Start(ctx context.Context, host component.Host) error {
 	// stream polled with these credentials shares one budget, also with another forgeusage
 	// receiver of this collector that uses the same account. With an authenticator the account
 	// is unknown here: the receiver has a budget of its own.
-	account := r.rt.Budget(r.cfg.RequestsPerMinute)
-	if r.cfg.Email != "" {
-		account = r.rt.SharedBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.RequestsPerMinute)
-	}
+	account := r.rt.AccountBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.Email, r.cfg.RequestsPerMinute)
 	once := &onceLogs{}
 	var discovered []AppConfig
 	for _, app := range r.cfg.apps() {
