@@ -137,7 +137,7 @@ func (h *harness) newStream(spec streamSpec, next consumer.Logs) *stream {
 	return &stream{
 		walk: poller.Walk(rt, plan, spec.key, spec.queryHash, h.budget, tel, rt.LogsSink(next, dataFormat), settings.Logger),
 		source: &source{
-			spec: spec, plan: plan, fetcher: client, pool: rt.Pool, scope: logsapi.Scope{Name: scopeName, Version: "test"},
+			spec: spec, plan: plan, fetcher: client, pool: rt.Pool, scope: logsapi.Scope{Name: metadata.ScopeName, Version: "test"},
 			tel: tel, clock: h.clock, logger: settings.Logger,
 		},
 		tel: tel,

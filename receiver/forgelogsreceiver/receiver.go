@@ -18,9 +18,6 @@ import (
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
-// scopeName is the instrumentation scope of every record: the receiver's import path.
-const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver"
-
 const (
 	// maxWindow is the longest span the API serves in one query.
 	maxWindow = time.Hour
@@ -72,7 +69,7 @@ func (r *forgeReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	r.scope = logsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	r.scope = logsapi.Scope{Name: metadata.ScopeName, Version: r.settings.BuildInfo.Version}
 	r.client = client
 	r.budgets = map[string]*budget.Budget{}
 	for _, app := range r.cfg.Apps {

@@ -18,9 +18,6 @@ import (
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metricsapi"
 )
 
-// scopeName is the instrumentation scope of every data point: the receiver's import path.
-const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver"
-
 const (
 	// maxWindow is the longest interval the API serves in one call.
 	maxWindow = 15 * time.Minute
@@ -70,7 +67,7 @@ func (r *metricsReceiver) Start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	plan := r.cfg.plan()
-	scope := metricsapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	scope := metricsapi.Scope{Name: metadata.ScopeName, Version: r.settings.BuildInfo.Version}
 	// The API counts calls per account.
 	account := r.rt.AccountBudget(budgetKey(r.cfg.Endpoint, r.cfg.Email), r.cfg.Email, r.cfg.RequestsPerMinute)
 	var discovered []AppConfig

@@ -19,9 +19,6 @@ import (
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
 
-// scopeName is the instrumentation scope of every data point: the receiver's import path.
-const scopeName = "github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver"
-
 // retentionMargin keeps the oldest window safely inside the 14 days.
 const retentionMargin = 10 * time.Minute
 
@@ -105,7 +102,7 @@ func (r *usageReceiver) streams(app AppConfig) []streamSpec {
 	for i, env := range app.Environments {
 		envs[i] = usageapi.Environment{ID: env.ID, Name: env.Name}
 	}
-	scope := usageapi.Scope{Name: scopeName, Version: r.settings.BuildInfo.Version}
+	scope := usageapi.Scope{Name: metadata.ScopeName, Version: r.settings.BuildInfo.Version}
 	var specs []streamSpec
 	for _, resource := range r.cfg.resources() {
 		spec := streamSpec{

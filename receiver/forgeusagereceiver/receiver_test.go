@@ -232,7 +232,7 @@ func TestReceiverMapsResourcesPerEnvironment(t *testing.T) {
 			env, _ := rm.Resource().Attributes().Get("forge.environment.id")
 			resources[env.Str()] = rm.Resource().Attributes().AsRaw()
 			sm := rm.ScopeMetrics().At(0)
-			assert.Equal(t, scopeName, sm.Scope().Name())
+			assert.Equal(t, metadata.ScopeName, sm.Scope().Name())
 			m := sm.Metrics().At(0)
 			assert.Equal(t, "forgeusage_function_compute", m.Name())
 			assert.Equal(t, "GB-seconds", m.Unit())

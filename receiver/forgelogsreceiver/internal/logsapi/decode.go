@@ -8,21 +8,15 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/forgelogs/otelcol-forge/internal/resource"
 )
 
 // Resource describes the stream a page belongs to; it becomes the resource of its records.
-type Resource struct {
-	ServiceName     string
-	AppID           string
-	EnvironmentID   string
-	EnvironmentName string
-}
+type Resource = resource.Environment
 
 // Scope names the instrumentation scope of every record.
-type Scope struct {
-	Name    string
-	Version string
-}
+type Scope = resource.Scope
 
 // RecordKey identifies a record of a page for deduplication and checkpoints.
 type RecordKey struct {
@@ -364,18 +358,12 @@ func (d *Decoder) fillRecord(s *scanner, lr plog.LogRecord, f *recordFields) err
 func (d *Decoder) newResourceLogs(logs plog.Logs, appVersion string) plog.LogRecordSlice {
 	rl := logs.ResourceLogs().AppendEmpty()
 	attrs := rl.Resource().Attributes()
-	attrs.PutStr("service.name", d.resource.ServiceName)
+	d.resource.Put(attrs)
 	if appVersion != "" {
 		attrs.PutStr("service.version", appVersion)
 	}
-	attrs.PutStr("forge.app.id", d.resource.AppID)
-	attrs.PutStr("forge.environment.id", d.resource.EnvironmentID)
-	if d.resource.EnvironmentName != "" {
-		attrs.PutStr("deployment.environment.name", d.resource.EnvironmentName)
-	}
 	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName(d.scope.Name)
-	sl.Scope().SetVersion(d.scope.Version)
+	d.scope.Put(sl.Scope())
 	return sl.LogRecords()
 }
 

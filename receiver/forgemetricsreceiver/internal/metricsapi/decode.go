@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/resource"
 )
 
 // EnvironmentIDAttribute is the data point attribute that names a point's environment.
@@ -21,10 +21,7 @@ type Environment struct {
 }
 
 // Scope names the instrumentation scope of every metric.
-type Scope struct {
-	Name    string
-	Version string
-}
+type Scope = resource.Scope
 
 // Window describes one answer: the window [Start, End) it was asked for, and where its points go.
 type Window struct {
@@ -125,11 +122,6 @@ type regrouper struct {
 
 func newRegrouper(w Window) *regrouper {
 	r := &regrouper{w: w, out: pmetric.NewMetrics(), index: make(map[string]int, len(w.Environments))}
-	appID := apiconfig.BareAppID(w.AppID)
-	serviceName := w.ServiceName
-	if serviceName == "" {
-		serviceName = appID
-	}
 	rms := r.out.ResourceMetrics()
 	rms.EnsureCapacity(len(w.Environments))
 	for _, env := range w.Environments {
@@ -138,16 +130,10 @@ func newRegrouper(w Window) *regrouper {
 		}
 		r.index[env.ID] = len(r.envs)
 		rm := rms.AppendEmpty()
-		attrs := rm.Resource().Attributes()
-		attrs.PutStr("service.name", serviceName)
-		attrs.PutStr("forge.app.id", appID)
-		attrs.PutStr("forge.environment.id", env.ID)
-		if env.Name != "" {
-			attrs.PutStr("deployment.environment.name", env.Name)
-		}
+		resource.Environment{ServiceName: w.ServiceName, AppID: w.AppID, EnvironmentID: env.ID, EnvironmentName: env.Name}.
+			Put(rm.Resource().Attributes())
 		sm := rm.ScopeMetrics().AppendEmpty()
-		sm.Scope().SetName(w.Scope.Name)
-		sm.Scope().SetVersion(w.Scope.Version)
+		w.Scope.Put(sm.Scope())
 		r.envs = append(r.envs, envOutput{metrics: sm.Metrics()})
 	}
 	return r

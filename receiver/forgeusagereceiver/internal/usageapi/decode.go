@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/resource"
 )
 
 // SiteAttribute is the data point attribute that names a customer site (its context ARI) when
@@ -33,10 +33,7 @@ type Environment struct {
 }
 
 // Scope names the instrumentation scope of every metric.
-type Scope struct {
-	Name    string
-	Version string
-}
+type Scope = resource.Scope
 
 // Window describes the pages of one (app, resource, window) read and where their usage goes.
 type Window struct {
@@ -89,8 +86,7 @@ func Decode(page Page, w Window) (pmetric.Metrics, Drops) {
 		rm := md.ResourceMetrics().AppendEmpty()
 		setResource(rm.Resource().Attributes(), w, env)
 		sm := rm.ScopeMetrics().AppendEmpty()
-		sm.Scope().SetName(w.Scope.Name)
-		sm.Scope().SetVersion(w.Scope.Version)
+		w.Scope.Put(sm.Scope())
 		resources[env] = sm.Metrics()
 		return sm.Metrics()
 	}
@@ -145,17 +141,11 @@ func Decode(page Page, w Window) (pmetric.Metrics, Drops) {
 }
 
 func setResource(attrs pcommon.Map, w Window, env string) {
-	appID := apiconfig.BareAppID(w.AppID)
-	service := w.ServiceName
-	if service == "" {
-		service = appID
-	}
-	attrs.PutStr("service.name", service)
-	attrs.PutStr("forge.app.id", appID)
-	attrs.PutStr("forge.environment.id", env)
-	for _, e := range w.Environments {
-		if e.ID == env && e.Name != "" {
-			attrs.PutStr("deployment.environment.name", e.Name)
+	e := resource.Environment{ServiceName: w.ServiceName, AppID: w.AppID, EnvironmentID: env}
+	for _, known := range w.Environments {
+		if known.ID == env && known.Name != "" {
+			e.EnvironmentName = known.Name
 		}
 	}
+	e.Put(attrs)
 }
