@@ -52,6 +52,28 @@ func New(httpClient *http.Client, endpoint, email, token string, headers http.He
 	}, nil
 }
 
+// API is what an API served through the gateway adds to every request, and its defaults.
+type API struct {
+	// UserAgent is the User-Agent the API's documentation recommends, for a caller that gives none.
+	UserAgent string
+	// Experimental is the value of the X-ExperimentalAPI opt-in header while the API is experimental.
+	Experimental string
+	// MaxBodyBytes caps an answer, for a caller that gives no cap.
+	MaxBodyBytes int64
+}
+
+// NewFor returns a client of api at endpoint; userAgent and maxBodyBytes replace api's defaults
+// when set.
+func NewFor(api API, httpClient *http.Client, endpoint, email, token, userAgent string, maxBodyBytes int64) (*Client, error) {
+	if maxBodyBytes <= 0 {
+		maxBodyBytes = api.MaxBodyBytes
+	}
+	if userAgent == "" {
+		userAgent = api.UserAgent
+	}
+	return New(httpClient, endpoint, email, token, http.Header{"User-Agent": {userAgent}, "X-ExperimentalAPI": {api.Experimental}}, maxBodyBytes)
+}
+
 // Answer is a 200 answer's body, and what the caller needs to turn an in-band refusal into an
 // error like the transport's own.
 type Answer struct {

@@ -31,14 +31,8 @@ type Client struct {
 // empty, no Basic auth header is added and authentication is left to httpClient (an auth extension
 // through confighttp).
 func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string, maxBodyBytes int64) (*Client, error) {
-	if maxBodyBytes <= 0 {
-		maxBodyBytes = DefaultMaxBodyBytes
-	}
-	if userAgent == "" {
-		userAgent = DocumentedUserAgent
-	}
-	headers := http.Header{"User-Agent": {userAgent}, "X-ExperimentalApi": {experimentalAPI}}
-	gw, err := gateway.New(httpClient, endpoint, email, token, headers, maxBodyBytes)
+	gw, err := gateway.NewFor(gateway.API{UserAgent: DocumentedUserAgent, Experimental: experimentalAPI, MaxBodyBytes: DefaultMaxBodyBytes},
+		httpClient, endpoint, email, token, userAgent, maxBodyBytes)
 	if err != nil {
 		return nil, err
 	}

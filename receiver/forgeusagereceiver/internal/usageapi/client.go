@@ -32,14 +32,8 @@ type Client struct {
 // NewClient returns a client for the API at endpoint (its /graphql path is added). When email is
 // empty, authentication is left to httpClient (an auth extension through confighttp).
 func NewClient(httpClient *http.Client, endpoint, email, token, userAgent string, maxBodyBytes int64) (*Client, error) {
-	if maxBodyBytes <= 0 {
-		maxBodyBytes = DefaultMaxBodyBytes
-	}
-	if userAgent == "" {
-		userAgent = DocumentedUserAgent
-	}
-	headers := http.Header{"User-Agent": {userAgent}, "X-ExperimentalAPI": {ExperimentalAPI}}
-	gw, err := gateway.New(httpClient, endpoint, email, token, headers, maxBodyBytes)
+	gw, err := gateway.NewFor(gateway.API{UserAgent: DocumentedUserAgent, Experimental: ExperimentalAPI, MaxBodyBytes: DefaultMaxBodyBytes},
+		httpClient, endpoint, email, token, userAgent, maxBodyBytes)
 	if err != nil {
 		return nil, err
 	}
