@@ -29,6 +29,6 @@ func init() {
 			", Others: r.listedPositions(end)}", "}"),
 		replace("discovered-metrics-refused-call-retried-after-change",
 			"an environment that vanishes stops being polled: the app's other environments go on (10)", metricsDiscovered,
-			"\tstep.Interrupt = changed\n", "\tstep.Interrupt = nil\n"),
+			"\tstep.Interrupt = changed\n", "\t_ = changed\n"),
 	)
 }
