@@ -64,12 +64,12 @@ func init() {
 			"\t\tstart := d.plan.First(listed)\n", "\t\tstart := d.plan.First(listed).Add(d.plan.InitialLookback / 2)\n"),
 		replace("discovered-metrics-position-not-saved",
 			"a discovered environment's points are delivered once, across changes and restarts (10, 9)", metricsDiscovered,
-			"\t\tfor _, id := range ids {\n\t\t\ts.savePosition(ctx, id, stepEnd)\n\t\t}\n", "\t\tfor _, id := range ids {\n\t\t\ts.discovered.positions[id] = stepEnd\n\t\t}\n"),
+			"\t\t\tcommit.Others = append(commit.Others, r.moveTo(id, stepEnd))\n", "\t\t\t_ = r.moveTo(id, stepEnd)\n"),
 		replace("discovered-metrics-one-call-from-the-earliest-position",
 			"a discovered environment is asked only for the span after its own position: every point once (10, 9)", metricsDiscovered,
-			"\t\t\tif s.discovered.positions[id].Equal(start) {", "\t\t\tif !s.discovered.positions[id].IsZero() {"),
+			"\t\tif d.positions[id].Equal(start) {", "\t\tif !d.positions[id].IsZero() {"),
 		replace("discovered-metrics-position-not-read-back",
 			"a restart resumes each discovered environment where it stopped: nothing twice (10, 9 Checkpoint)", metricsDiscovered,
-			"\td.positions[envID] = state.WindowStart\n\treturn state.WindowStart, true\n", "\t_ = state\n\td.positions[envID] = d.plan.First(listed)\n\treturn d.plan.First(listed), true\n"),
+			"\td.positions[envID] = state.WindowStart\n\treturn state.WindowStart, true, nil\n", "\t_ = state\n\td.positions[envID] = d.plan.First(listed)\n\treturn d.plan.First(listed), true, nil\n"),
 	)
 }

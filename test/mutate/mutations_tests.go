@@ -66,17 +66,13 @@ func init() {
 
 		// SPEC 4, Pipeline errors and Checkpoint, for the metrics receiver.
 		replace("metrics-pipeline-error-ignored",
-			"a retryable pipeline error retries the window; nothing is committed before acceptance (4 Pipeline errors)", metricsStream,
-			"\t\t\treturn s.consume(ctx, metrics)\n",
-			"\t\t\t_ = s.consume(ctx, metrics)\n\t\t\treturn nil\n"),
-		replace("metrics-committed-when-stopped-while-refused",
-			"a stop while the exporter refuses commits nothing (4 Checkpoint, Shutdown)", metricsStream,
-			"\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tif dropped != nil {\n\t\t\ts.logger.Error(\"Pipeline permanently refused a window's points",
-			"\t\t_ = err\n\t\tif dropped != nil {\n\t\t\ts.logger.Error(\"Pipeline permanently refused a window's points"),
+			"a retryable pipeline error retries the window; nothing is committed before acceptance (4 Pipeline errors)", sinkGo,
+			"\ts.obs.EndMetricsOp(opCtx, s.format, count, err)\n\treturn err\n",
+			"\ts.obs.EndMetricsOp(opCtx, s.format, count, err)\n\treturn nil\n"),
 		replace("metrics-retry-hands-over-changed-points",
 			"a retried window is handed its points as fetched, not as a processor left them (4 Pipeline errors)", metricsStream,
-			"\t\t\t\tmetrics, _, _ = metricsapi.Decode(answer, w)\n",
-			""),
+			"\t\t\t\tagain, _, _ := metricsapi.Decode(answer, w)\n\t\t\t\treturn again\n",
+			"\t\t\t\treturn metrics\n"),
 		// SPEC 4 Rate limit and 9: the metrics budget is the account's; SPEC 4 Checkpoint: the app's.
 		replace("authenticator-budget-per-app",
 			"with an authenticator, one budget for the receiver's apps, never one per app (4 Rate limit, 9)", metricsReceiver,
@@ -88,8 +84,8 @@ func init() {
 			"email"),
 		replace("metrics-checkpoint-keyed-by-id-as-written",
 			"an app's checkpoint is the same whether its id is written bare or as its ARI (4 Checkpoint)", metricsReceiver,
-			"key := \"metrics/\" + appID",
-			"key := \"metrics/\" + app.AppID"),
+			"plan, appKey(appID), queryHash",
+			"plan, appKey(app.AppID), queryHash"),
 		// SPEC 4 API errors and 6: the metrics API's answers.
 		replace("identifier-only-query-error-malformed",
 			"a QueryError carrying only its identifier is a refusal, not a malformed answer (4 API errors)", metricsAnswer,
@@ -110,8 +106,8 @@ func init() {
 			promise: "a 404 is retried slowly and recovers, never taken for the end of the data (4 API errors)",
 			file:    call,
 			edits: []edit{{
-				"\t\tif err == nil {\n\t\t\tc.moved = false",
-				"\t\tif se, ok := apierror.AsStatusError(err); ok && se.StatusCode == 404 {\n\t\t\terr = nil\n\t\t}\n\t\tif err == nil {\n\t\t\tc.moved = false",
+				"\t\tif err == nil {\n\t\t\tc.Status.Recovered(c.Stream)",
+				"\t\tif apierror.StatusCode(err) == 404 {\n\t\t\treturn err\n\t\t}\n\t\tif err == nil {\n\t\t\tc.Status.Recovered(c.Stream)",
 			}},
 		},
 		// SPEC 4 Rate limit: the budget's edge cases.

@@ -11,14 +11,10 @@ const (
 // The promises of SPEC 11, each broken the way a plausible change would.
 func init() {
 	mutations = append(mutations,
-		replace("usage-page-committed-before-accept",
-			"a usage page's checkpoint is written only after the pipeline accepted it (11, 4 Checkpoint)", usageStream,
-			"\t\tif err := s.deliver(ctx, page, w, fields); err != nil {\n",
-			"\t\ts.walk.Commit(ctx, checkpoint.State{WindowStart: state.WindowStart, WindowEnd: state.WindowEnd, Offset: q.Page, QueryHash: state.QueryHash})\n\t\tif err := s.deliver(ctx, page, w, fields); err != nil {\n"),
 		replace("usage-resume-skips-a-page",
 			"a restart inside a window resumes at the page after the last accepted one (11, 4 Checkpoint)", usageStream,
-			"for q.Page = state.Offset + 1; ; q.Page++ {",
-			"for q.Page = state.Offset + 2; ; q.Page++ {"),
+			"r.query.Page = state.Offset + 1",
+			"r.query.Page = state.Offset + 2"),
 		replace("usage-last-page-by-periods",
 			"pagination is followed to the end, whether the API pages periods or groups (11)", usageStream,
 			"return max(page.Rows(), len(page.Periods)) < size",

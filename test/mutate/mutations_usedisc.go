@@ -13,7 +13,7 @@ func init() {
 	mutations = append(mutations,
 		replace("usedisc-polled-set-not-read",
 			"grouped by environment, a running stream names and keeps a newly listed environment's usage (10, 11)", usediscStream,
-			"\t\t\tw.Environments = s.polled.get()\n", ""),
+			"\t\tw.Environments = r.polled.get()\n", ""),
 		replace("usedisc-polled-set-not-updated",
 			"grouped by environment, the polled set follows every listing, not the first (10, 11)", usediscDiscovery,
 			"\t\t\t\tpolled.set(discoveredEnvironments(envs))\n", ""),
