@@ -44,6 +44,9 @@ func (f *FakeTime) Start(r component.Component, sleepers int, host component.Hos
 // RunTo lets time go until at, then holds it there: the started receivers keep what they hold,
 // asleep until the next RunTo or Stop.
 func (f *FakeTime) RunTo(at time.Time) {
+	f.t.Helper()
+	// With nothing asleep on it the clock never moves, and the test would wait for ever.
+	require.Positive(f.t, f.running, "no started receiver sleeps on the clock: time cannot move")
 	stopped := make(chan struct{})
 	f.StopAt(at, func() { close(stopped) })
 	f.SetParticipants(f.running) // the test lets time go

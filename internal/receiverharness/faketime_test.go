@@ -14,11 +14,13 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 )
 
-// ticker is a component whose goroutines each wake every period of the fake clock and note when.
+// ticker is a component whose goroutines each wake every period of the fake clock and note when;
+// with a sink, each wake-up delivers to it.
 type ticker struct {
 	clock      *clocktest.Fake
 	period     time.Duration
 	goroutines int
+	sink       *consumertest.MetricsSink
 	cancel     context.CancelFunc
 	done       sync.WaitGroup
 	mu         sync.Mutex
@@ -36,6 +38,9 @@ func (k *ticker) Start(context.Context, component.Host) error {
 				k.mu.Lock()
 				k.woke = append(k.woke, k.clock.Now())
 				k.mu.Unlock()
+				if k.sink != nil {
+					_ = k.sink.ConsumeMetrics(ctx, twoResources())
+				}
 			}
 		}()
 	}
@@ -88,13 +93,31 @@ func TestFakeTimeCountsTheGoroutinesOfEveryReceiver(t *testing.T) {
 }
 
 func TestRunAcrossARestartRequiresEachReceiverToDeliver(t *testing.T) {
-	assert.True(t, fails(t, func(t testing.TB) {
-		clock := NewFakeTime(t, Now)
-		silent := func(*consumertest.MetricsSink) component.Component {
-			k := &ticker{clock: clock.Fake, period: time.Minute, goroutines: 1}
-			clock.Start(k, 1, componenttest.NewNopHost())
-			return k
-		}
-		clock.RunAcrossARestart(silent, silent, Now.Add(time.Minute), time.Minute)
-	}), "the receivers delivered nothing")
+	run := func(firstDelivers, secondDelivers bool) bool {
+		return fails(t, func(t testing.TB) {
+			clock := NewFakeTime(t, Now)
+			start := func(delivers bool) StartFunc {
+				return func(sink *consumertest.MetricsSink) component.Component {
+					k := &ticker{clock: clock.Fake, period: time.Minute, goroutines: 1}
+					if delivers {
+						k.sink = sink
+					}
+					clock.Start(k, 1, componenttest.NewNopHost())
+					return k
+				}
+			}
+			first, second := clock.RunAcrossARestart(start(firstDelivers), start(secondDelivers), Now.Add(2*time.Minute), 2*time.Minute)
+			if firstDelivers && secondDelivers {
+				assert.Equal(t, 1, first.DataPointCount()/4, "the first receiver ran until 2 minutes: one wake-up")
+				assert.Equal(t, 1, second.DataPointCount()/4, "the second ran 2 minutes more")
+			}
+		})
+	}
+	assert.False(t, run(true, true))
+	assert.True(t, run(false, true), "the first receiver delivered nothing")
+	assert.True(t, run(true, false), "the restarted receiver delivered nothing")
+}
+
+func TestRunToRefusesToWaitForAClockNothingSleepsOn(t *testing.T) {
+	assert.True(t, fails(t, func(t testing.TB) { NewFakeTime(t, Now).RunTo(Now.Add(time.Minute)) }))
 }

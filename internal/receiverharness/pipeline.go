@@ -2,9 +2,11 @@ package receiverharness
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -61,3 +63,12 @@ func (p *Pipeline) Accepted() []pmetric.Metrics { return p.accepted.AllMetrics()
 
 // AcceptedPoints returns how many data points the pipeline accepted.
 func (p *Pipeline) AcceptedPoints() int { return p.accepted.DataPointCount() }
+
+// RefuseTheFirstForGood is a script that refuses the first call with a permanent error, as an
+// exporter refuses data it can never export, and accepts every other.
+func RefuseTheFirstForGood(call int, _ pmetric.Metrics) error {
+	if call == 0 {
+		return consumererror.NewPermanent(errors.New("cannot be exported"))
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
@@ -43,4 +44,11 @@ func TestPipelineKeepsWhatItWasHandedAndWhatItAccepted(t *testing.T) {
 	changed, _ := p.Accepted()[0].ResourceMetrics().At(0).Resource().Attributes().Get("changed")
 	assert.Equal(t, "by a processor", changed.Str(), "what the pipeline accepted, as it accepted it")
 	assert.Equal(t, 4, p.AcceptedPoints())
+}
+
+func TestRefuseTheFirstForGood(t *testing.T) {
+	err := RefuseTheFirstForGood(0, pmetric.NewMetrics())
+	assert.True(t, consumererror.IsPermanent(err))
+	assert.Equal(t, "Permanent error: cannot be exported", err.Error())
+	assert.NoError(t, RefuseTheFirstForGood(1, pmetric.NewMetrics()))
 }

@@ -28,7 +28,7 @@ func TestReceiversWithOneAccountShareItsBudget(t *testing.T) {
 		cfg := testConfig(srv.URL)
 		cfg.Apps = []AppConfig{app}
 		cfg.InitialLookback = 6 * time.Hour // 24 windows behind each: more than the 10 minutes of budget below
-		r := createReceiver(t, cfg, set, &consumertest.MetricsSink{}, clock)
+		r := receivers.Create(t, cfg, set, &consumertest.MetricsSink{}, clock)
 		clock.Start(r, 1, componenttest.NewNopHost())
 		return r
 	})
@@ -76,7 +76,7 @@ func TestReceiverWithAnAuthenticatorHasOneBudgetForItsApps(t *testing.T) {
 	cfg.Metrics = []string{"FORGE_BACKEND_INVOCATION_COUNT"}
 	host := extensionsHost{authID: basicAuthenticator{email: receiverharness.Email, token: receiverharness.Token}}
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, host, sink, clock), simNow.Add(10*time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, host, sink, clock), simNow.Add(10*time.Minute))
 
 	for _, r := range sim.Requests() {
 		require.Equal(t, http.StatusOK, r.Status, "the authenticator's credentials were sent: %+v", r)
@@ -96,19 +96,19 @@ func TestReceiversWithOneAccountInOtherLetterCaseShareItsBudget(t *testing.T) {
 		Origin:   simNow.Add(-24 * time.Hour),
 		Now:      clock.Now,
 	})
-	var receivers []*metricsReceiver
+	var started []*metricsReceiver
 	for i, email := range []string{receiverharness.Email, "Sim@EXAMPLE.com"} {
 		cfg := testConfig(srv.URL)
 		cfg.Apps = cfg.Apps[i : i+1]
 		cfg.Email = email
 		cfg.InitialLookback = 6 * time.Hour
 		cfg.Metrics = []string{"FORGE_BACKEND_INVOCATION_COUNT"}
-		r := createReceiver(t, cfg, receiverharness.Settings(metadata.Type, fmt.Sprint(i)), &consumertest.MetricsSink{}, clock)
+		r := receivers.Create(t, cfg, receiverharness.Settings(metadata.Type, fmt.Sprint(i)), &consumertest.MetricsSink{}, clock)
 		clock.Start(r, 1, extensionsHost{})
-		receivers = append(receivers, r)
+		started = append(started, r)
 	}
 	clock.RunTo(simNow.Add(10 * time.Minute))
-	for _, r := range receivers {
+	for _, r := range started {
 		clock.Stop(r)
 	}
 

@@ -44,7 +44,7 @@ func TestCustomMetricsDeliveredAsTheAPIShapesThem(t *testing.T) {
 	cfg.Apps = cfg.Apps[1:]
 	cfg.Metrics = []string{"FORGE_BACKEND_CUSTOM_METRICS_COUNT"}
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
 	got := map[string]int{}
 	for _, p := range receiverharness.Points(t, sink.AllMetrics()) {

@@ -20,7 +20,7 @@ func TestReceiverRetriesARefusedListingSlowly(t *testing.T) {
 	cfg := discoveringConfig(srv.URL)
 	cfg.Apps[0].AppID = "app-unknown"
 	host := statustest.NewHost()
-	r := createReceiver(t, cfg, settings, &consumertest.MetricsSink{}, clock)
+	r := receivers.Create(t, cfg, settings, &consumertest.MetricsSink{}, clock)
 	clock.Start(r, 1, host) // the watcher: no stream runs before the app's environments are known
 	clock.RunUntil(r, simNow.Add(20*time.Minute))
 

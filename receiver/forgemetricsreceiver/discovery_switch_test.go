@@ -24,7 +24,7 @@ func TestReceiverSwitchedFromListedToDiscoveredEnvironmentsDeliversEachPointOnce
 	listed.Apps[0].Environments = []EnvironmentConfig{{ID: "env-1"}, {ID: "env-2"}}
 	listed.StorageID = storageID
 	first := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, listed, host, first, clock), simNow.Add(30*time.Minute))
+	clock.RunUntil(receivers.Start(t, listed, host, first, clock), simNow.Add(30*time.Minute))
 	require.Positive(t, first.DataPointCount())
 
 	discovering := discoveringConfig(srv.URL)
@@ -114,7 +114,7 @@ func TestReceiverSwitchedToListedAndBackDeliversEachPointOnce(t *testing.T) {
 	clock.Stop(r)
 
 	second := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, listed, host, second, clock), simNow.Add(40*time.Minute))
+	clock.RunUntil(receivers.Start(t, listed, host, second, clock), simNow.Add(40*time.Minute))
 	require.Positive(t, second.DataPointCount())
 
 	third := &consumertest.MetricsSink{}

@@ -45,7 +45,7 @@ func startWithPipeline(t *testing.T, cfg *Config, key string, answer func(call i
 		defer seen.mu.Unlock()
 		seen.atCall[call] = state
 	})
-	r = createReceiver(t, cfg, settings, p, clock)
+	r = receivers.Create(t, cfg, settings, p, clock)
 	clock.Start(r, len(cfg.streams()), componenttest.NewNopHost())
 	return r, p, seen
 }

@@ -25,7 +25,7 @@ func TestReceiverReportsARefusedTokenAndRecovers(t *testing.T) {
 	clock.RequireRecoveryFromARefusedToken(sim, refusal, simNow.Add(10*time.Minute), func(endpoint string, host component.Host, sink *consumertest.MetricsSink) component.Component {
 		cfg := testConfig(endpoint)
 		cfg.Apps = cfg.Apps[:1]
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	})
 }
 
@@ -47,7 +47,7 @@ func TestReceiverTakesA400ThatRepeatsAtTheRetentionEdgeForARefusal(t *testing.T)
 	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
 	host := statustest.NewHost()
 
-	r := createReceiver(t, cfg, obs.Settings, &consumertest.MetricsSink{}, clock)
+	r := receivers.Create(t, cfg, obs.Settings, &consumertest.MetricsSink{}, clock)
 	clock.Start(r, 1, host)
 	clock.RunUntil(r, simNow.Add(5*time.Minute))
 

@@ -19,7 +19,7 @@ func TestReceiverRegroupsPointsPerEnvironment(t *testing.T) {
 	cfg := testConfig(srv.URL)
 	cfg.Metrics = []string{"FORGE_BACKEND_INVOCATION_COUNT"}
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
 	receiverharness.RequireAppResources(t, sink.AllMetrics(), "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver")
 	for _, p := range receiverharness.Points(t, sink.AllMetrics()) {
@@ -40,7 +40,7 @@ func TestReceiverPollsAnAppListedTwiceAsOne(t *testing.T) {
 		{AppID: app1.AppID, ServiceName: "first-app", Environments: app1.Environments[1:]},
 	}
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
 	calls := 0
 	for _, r := range sim.Requests() {

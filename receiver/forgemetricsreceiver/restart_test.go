@@ -22,7 +22,7 @@ func TestReceiverDeliversEveryPointOnceAcrossARestart(t *testing.T) {
 	cfg := testConfig(srv.URL)
 	host := storedProgress(t, cfg)
 	start := func(sink *consumertest.MetricsSink) component.Component {
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	}
 	first, second := clock.RunAcrossARestart(start, start, simNow.Add(10*time.Minute), 15*time.Minute)
 
@@ -57,9 +57,9 @@ func TestReceiverResumesAnAppWhoseIDIsNowWrittenAsItsARI(t *testing.T) {
 
 	cfg := configWithID("ari:cloud:ecosystem::app/app-2")
 	first, second := clock.RunAcrossARestart(func(sink *consumertest.MetricsSink) component.Component {
-		return startReceiver(t, configWithID("app-2"), host, sink, clock)
+		return receivers.Start(t, configWithID("app-2"), host, sink, clock)
 	}, func(sink *consumertest.MetricsSink) component.Component {
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	}, simNow.Add(10*time.Minute), 20*time.Minute)
 
 	want := expectedKeys(sim, cfg, simNow.Add(-cfg.InitialLookback), caughtUpTo(clock, cfg))

@@ -11,9 +11,9 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/forgelogs/otelcol-forge/internal/checkpoint"
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
@@ -63,28 +63,21 @@ func discoveringConfig(endpoint string) *Config {
 	return cfg
 }
 
-// createReceiver makes a receiver of cfg with the factory, on clock's time, every backoff at its
-// ceiling.
-func createReceiver(t *testing.T, cfg *Config, set receiver.Settings, next consumer.Metrics, clock *receiverharness.FakeTime) *metricsReceiver {
-	t.Helper()
-	r := receiverharness.CreateMetrics(t, NewFactory(), set, cfg, next).(*metricsReceiver)
-	r.rt.Clock, r.rt.Jitter = clock.Fake, receiverharness.CeilingJitter
-	return r
-}
-
-// startReceiver starts a receiver of cfg whose apps list their environments: one stream each.
-func startReceiver(t *testing.T, cfg *Config, host component.Host, next consumer.Metrics, clock *receiverharness.FakeTime) *metricsReceiver {
-	t.Helper()
-	r := createReceiver(t, cfg, settings, next, clock)
-	clock.Start(r, len(cfg.streams()), host)
-	return r
+// receivers makes and starts the receivers of these tests, on the fake clock: one stream per app of a configuration that lists its environments.
+var receivers = receiverharness.MetricsReceiver[*Config, *metricsReceiver]{
+	Factory:  NewFactory(),
+	Settings: settings,
+	OnClock: func(r *metricsReceiver, clock *clocktest.Fake) {
+		r.rt.Clock, r.rt.Jitter = clock, receiverharness.CeilingJitter
+	},
+	Sleepers: func(cfg *Config) int { return len(cfg.streams()) },
 }
 
 // startDiscovering starts a receiver whose apps all discover their environments: each has a
 // watcher and, once its environments are known, one stream; both sleep on clock.
 func startDiscovering(t *testing.T, cfg *Config, host component.Host, next consumer.Metrics, clock *receiverharness.FakeTime) *metricsReceiver {
 	t.Helper()
-	r := createReceiver(t, cfg, settings, next, clock)
+	r := receivers.Create(t, cfg, settings, next, clock)
 	clock.Start(r, 2*len(cfg.Apps), host)
 	return r
 }

@@ -1,7 +1,6 @@
 package forgemetricsreceiver
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -56,13 +53,8 @@ func TestReceiverTelemetry(t *testing.T) {
 	cfg.Apps = cfg.Apps[1:] // app-2 with env-3
 
 	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
-	p := receiverharness.NewPipeline(func(call int, _ pmetric.Metrics) error {
-		if call == 0 {
-			return consumererror.NewPermanent(errors.New("cannot be exported"))
-		}
-		return nil
-	}, nil)
-	r := createReceiver(t, cfg, obs.Settings, p, clock)
+	p := receiverharness.NewPipeline(receiverharness.RefuseTheFirstForGood, nil)
+	r := receivers.Create(t, cfg, obs.Settings, p, clock)
 	clock.Start(r, 1, statustest.NewHost())
 	// Windows [11:00, 11:15), [11:15, 11:30), [11:30, 11:45) and the rest up to now - delay,
 	// [11:45, 11:55), are read back to back; the next one would wait for the collection interval.

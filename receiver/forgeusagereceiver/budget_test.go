@@ -23,7 +23,7 @@ func TestReceiversWithOneAccountShareItsBudget(t *testing.T) {
 		cfg := testConfig(srv.URL)
 		cfg.Apps = []AppConfig{app}
 		cfg.InitialLookback = 14 * 24 * time.Hour // hundreds of windows behind: more than the budget below
-		r := createReceiver(t, cfg, set, &consumertest.MetricsSink{}, clock)
+		r := receivers.Create(t, cfg, set, &consumertest.MetricsSink{}, clock)
 		clock.Start(r, streamCount(cfg), componenttest.NewNopHost())
 		return r
 	})

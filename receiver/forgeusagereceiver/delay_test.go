@@ -24,7 +24,7 @@ func TestAWindowIsReadOnceItIsDelayPastItsEnd(t *testing.T) {
 	cfg.Apps = cfg.Apps[1:]
 	cfg.Resources = []string{"SQL_STORAGE"}
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(3*time.Hour+59*time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(3*time.Hour+59*time.Minute))
 
 	requests := sim.Requests()
 	require.Len(t, requests, 1, "one window became final, and it was read once")

@@ -24,7 +24,7 @@ import (
 // every app's environments are known (its watchers and streams).
 func startDiscovering(t *testing.T, cfg *Config, host component.Host, sink *consumertest.MetricsSink, clock *receiverharness.FakeTime, participants int) *usageReceiver {
 	t.Helper()
-	r := createReceiver(t, cfg, settings, sink, clock)
+	r := receivers.Create(t, cfg, settings, sink, clock)
 	clock.Start(r, participants, host)
 	return r
 }

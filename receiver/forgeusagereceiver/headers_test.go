@@ -30,7 +30,7 @@ func TestHeadersOverrideTheExperimentalOptIn(t *testing.T) {
 	cfg.Apps = cfg.Apps[1:]
 	cfg.Resources = []string{"KVS_READ"}
 	cfg.Headers = configopaque.MapList{{Name: "X-ExperimentalAPI", Value: "SomethingElse"}}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), &consumertest.MetricsSink{}, clock), simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), &consumertest.MetricsSink{}, clock), simNow.Add(time.Minute))
 
 	mu.Lock()
 	defer mu.Unlock()

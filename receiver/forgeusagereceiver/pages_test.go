@@ -46,7 +46,7 @@ func TestReceiverFollowsPagesAndResumesInsideAWindow(t *testing.T) {
 
 	// 72 entries in pages of 10: 8 pages, at 2 a minute; stopped after a few.
 	start := func(sink *consumertest.MetricsSink) component.Component {
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	}
 	first, second := clock.RunAcrossARestart(start, start, simNow.Add(90*time.Second), 5*time.Minute)
 	require.Less(t, first.DataPointCount(), 72, "stopped inside the window")

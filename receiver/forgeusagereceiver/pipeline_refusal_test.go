@@ -29,9 +29,9 @@ func TestReceiverCommitsOnlyWhatThePipelineAccepted(t *testing.T) {
 		}
 		return nil
 	}, nil)
-	clock.RunUntil(startReceiver(t, cfg, host, refusing, clock), simNow.Add(10*time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, host, refusing, clock), simNow.Add(10*time.Minute))
 	second := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, host, second, clock), clock.Now().Add(10*time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, host, second, clock), clock.Now().Add(10*time.Minute))
 
 	day := simNow.Truncate(24 * time.Hour)
 	want := expectedUsage(sim, cfg, day.Add(-24*time.Hour), day)

@@ -19,6 +19,6 @@ func TestReceiverReportsARefusedTokenAndRecovers(t *testing.T) {
 		cfg := testConfig(endpoint)
 		cfg.Apps = cfg.Apps[:1]
 		cfg.Resources = []string{"KVS_WRITE"}
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	})
 }

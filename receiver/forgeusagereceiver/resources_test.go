@@ -22,7 +22,7 @@ func TestReceiverMapsResourcesPerEnvironment(t *testing.T) {
 	cfg.Resources = []string{"FUNCTION_COMPUTE"}
 	cfg.InitialLookback = 2 * time.Hour
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
 	// env-x, not polled, is dropped.
 	receiverharness.RequireAppResources(t, sink.AllMetrics(), scopeName)
@@ -45,7 +45,7 @@ func TestReceiverGroupedBySite(t *testing.T) {
 	cfg.Window = 24 * time.Hour
 	cfg.InitialLookback = 48 * time.Hour
 	sink := &consumertest.MetricsSink{}
-	clock.RunUntil(startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(10*time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(10*time.Minute))
 
 	want := expectedUsage(sim, cfg, simNow.Add(-48*time.Hour).Truncate(24*time.Hour), simNow.Add(-cfg.Delay).Truncate(24*time.Hour))
 	got := usageKeys(t, sink.AllMetrics())

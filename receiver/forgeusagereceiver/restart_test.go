@@ -23,7 +23,7 @@ func TestReceiverDeliversEveryPeriodOnceAcrossARestart(t *testing.T) {
 	host, storageID := receiverharness.StorageHost(t)
 	cfg.StorageID = storageID
 	start := func(sink *consumertest.MetricsSink) component.Component {
-		return startReceiver(t, cfg, host, sink, clock)
+		return receivers.Start(t, cfg, host, sink, clock)
 	}
 	// 4 streams x 5 windows behind: 20 requests, 4 minutes of budget; stopped half way, and the
 	// restarted receiver delivers the rest.

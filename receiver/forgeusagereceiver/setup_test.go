@@ -10,12 +10,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
@@ -62,21 +60,14 @@ func streamCount(cfg *Config) int {
 	return n
 }
 
-// createReceiver makes a receiver of cfg with the factory, on clock's time, every backoff at its
-// ceiling.
-func createReceiver(t *testing.T, cfg *Config, set receiver.Settings, next consumer.Metrics, clock *receiverharness.FakeTime) *usageReceiver {
-	t.Helper()
-	r := receiverharness.CreateMetrics(t, NewFactory(), set, cfg, next).(*usageReceiver)
-	r.rt.Clock, r.rt.Jitter = clock.Fake, receiverharness.CeilingJitter
-	return r
-}
-
-// startReceiver starts a receiver of cfg whose apps list their environments.
-func startReceiver(t *testing.T, cfg *Config, host component.Host, next consumer.Metrics, clock *receiverharness.FakeTime) *usageReceiver {
-	t.Helper()
-	r := createReceiver(t, cfg, settings, next, clock)
-	clock.Start(r, streamCount(cfg), host)
-	return r
+// receivers makes and starts the receivers of these tests, on the fake clock: one stream per resource, and per environment when grouped by site.
+var receivers = receiverharness.MetricsReceiver[*Config, *usageReceiver]{
+	Factory:  NewFactory(),
+	Settings: settings,
+	OnClock: func(r *usageReceiver, clock *clocktest.Fake) {
+		r.rt.Clock, r.rt.Jitter = clock, receiverharness.CeilingJitter
+	},
+	Sleepers: func(cfg *Config) int { return streamCount(cfg) },
 }
 
 // usageKeys maps each delivered point, by the simulator's key resource|environment|site|start,

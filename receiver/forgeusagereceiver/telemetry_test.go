@@ -1,7 +1,6 @@
 package forgeusagereceiver
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -63,13 +60,8 @@ func TestReceiverTelemetry(t *testing.T) {
 	cfg.InitialLookback = 3 * time.Hour // windows [09:00, 10:00) and [10:00, 11:00) are final at noon
 
 	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
-	p := receiverharness.NewPipeline(func(call int, _ pmetric.Metrics) error {
-		if call == 0 {
-			return consumererror.NewPermanent(errors.New("cannot be exported"))
-		}
-		return nil
-	}, nil)
-	r := createReceiver(t, cfg, obs.Settings, p, clock)
+	p := receiverharness.NewPipeline(receiverharness.RefuseTheFirstForGood, nil)
+	r := receivers.Create(t, cfg, obs.Settings, p, clock)
 	clock.Start(r, 1, statustest.NewHost())
 	clock.RunUntil(r, simNow.Add(2*time.Minute))
 

@@ -26,7 +26,7 @@ func TestAnUnknownResourceIsAWarningAndItsRefusalNamesIt(t *testing.T) {
 	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
 	sink := &consumertest.MetricsSink{}
 	host := statustest.NewHost()
-	r := createReceiver(t, cfg, obs.Settings, sink, clock)
+	r := receivers.Create(t, cfg, obs.Settings, sink, clock)
 	clock.Start(r, streamCount(cfg), host)
 	clock.RunUntil(r, simNow.Add(10*time.Minute))
 
