@@ -110,3 +110,15 @@ func TestRequireSaturatedBudget(t *testing.T) {
 	assert.True(t, fails(t, func(t testing.TB) { RequireSaturatedBudget(t, calls, 10, 5) }), "not saturated: 10 calls, not more")
 	assert.True(t, fails(t, func(t testing.TB) { RequireSaturatedBudget(t, calls, 9, 4) }), "five calls in a minute")
 }
+
+func TestAssertAppResources(t *testing.T) {
+	md := pmetric.NewMetrics()
+	for _, attrs := range AppResources() {
+		rm := md.ResourceMetrics().AppendEmpty()
+		require.NoError(t, rm.Resource().Attributes().FromRaw(attrs))
+		rm.ScopeMetrics().AppendEmpty().Scope().SetName("scope")
+	}
+	assert.False(t, fails(t, func(t testing.TB) { AssertAppResources(t, []pmetric.Metrics{md}, "scope") }))
+	assert.True(t, fails(t, func(t testing.TB) { AssertAppResources(t, []pmetric.Metrics{md}, "another scope") }))
+	assert.True(t, fails(t, func(t testing.TB) { AssertAppResources(t, []pmetric.Metrics{twoResources()}, "") }), "other resources")
+}

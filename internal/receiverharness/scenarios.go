@@ -68,9 +68,9 @@ func (f *FakeTime) RunOneReceiverPerApp(typ component.Type, until time.Time, sta
 	}
 }
 
-// RequireAppResources requires every scope of all to be named scope and each environment of
-// Apps to have been delivered under the resource attributes AppResources gives it, and no other.
-func RequireAppResources(t testing.TB, all []pmetric.Metrics, scope string) {
+// AssertAppResources checks that every scope of all is named scope, and that each environment of
+// Apps was delivered under the resource attributes AppResources gives it, and no other one.
+func AssertAppResources(t testing.TB, all []pmetric.Metrics, scope string) {
 	t.Helper()
 	for _, rm := range ResourceMetrics(all) {
 		for i := 0; i < rm.ScopeMetrics().Len(); i++ {

@@ -21,7 +21,7 @@ func TestReceiverRegroupsPointsPerEnvironment(t *testing.T) {
 	sink := &consumertest.MetricsSink{}
 	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
-	receiverharness.RequireAppResources(t, sink.AllMetrics(), "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver")
+	receiverharness.AssertAppResources(t, sink.AllMetrics(), "github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver")
 	for _, p := range receiverharness.Points(t, sink.AllMetrics()) {
 		assert.Equal(t, "forge_backend_invocation_count", p.Metric.Name())
 	}
