@@ -3,6 +3,7 @@ package forgelogsreceiver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -20,10 +20,10 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadata"
 )
 
@@ -124,9 +124,8 @@ func TestReceiverPollsEveryStreamWithFiltersAndShards(t *testing.T) {
 	clock := clocktest.NewFake(simNow)
 	sim, srv := newSimServer(t, clock, 6000)
 	cfg := testConfig(srv.URL, 6000)
-	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
-	storageID := storagetest.NewStorageID("forge")
-	cfg.StorageID = &storageID
+	host, storageID := receiverharness.StorageHost(t)
+	cfg.StorageID = storageID
 	first := &consumertest.LogsSink{}
 	runUntil(t, startReceiver(t, cfg, host, first, clock), clock, simNow.Add(3*time.Minute))
 
@@ -180,12 +179,8 @@ func TestReceiverPollsEveryStreamWithFiltersAndShards(t *testing.T) {
 	require.Positive(t, second.LogRecordCount(), "the restarted receiver delivered the new records")
 	wantUntil(clock.Now().Add(-cfg.Delay - cfg.PollInterval))
 	all := invocationIDs(append(first.AllLogs(), second.AllLogs()...))
-	for id, n := range all {
-		require.Equal(t, 1, n, "record %s delivered %d times", id, n)
-	}
-	for id := range want {
-		require.Equal(t, 1, all[id], "record %s", id)
-	}
+	receiverharness.RequireNoneTwice(t, all)
+	receiverharness.RequireEachOnce(t, all, slices.Collect(maps.Keys(want)))
 }
 
 func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
@@ -218,9 +213,8 @@ func TestReceiverStreamsOfOneAppShareItsBudget(t *testing.T) {
 // The API counts requests per app: two receivers of one collector that poll environments of the
 // same app draw from one budget.
 func TestReceiversPollingOneAppShareItsBudget(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
-	sim, srv := newSimServer(t, clock, 60)
-	holdTime(clock, 2)
+	clock := receiverharness.NewFakeTime(t, simNow)
+	sim, srv := newSimServer(t, clock.Fake, 60)
 	var receivers []*forgeReceiver
 	for i, env := range []string{"env-1", "env-4"} {
 		cfg := testConfig(srv.URL, 60)
@@ -228,31 +222,22 @@ func TestReceiversPollingOneAppShareItsBudget(t *testing.T) {
 		cfg.Apps[0].Levels = nil
 		cfg.Apps[0].Environments = []EnvironmentConfig{{ID: env}}
 		cfg.InitialLookback = 2 * time.Hour
-		require.NoError(t, cfg.Validate())
-		set := settings
-		set.ID = component.MustNewIDWithName(metadata.Type.String(), fmt.Sprint(i))
-		rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, &consumertest.LogsSink{})
-		require.NoError(t, err)
-		r := rcv.(*forgeReceiver)
-		r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+		set := receiverharness.Settings(metadata.Type, fmt.Sprint(i))
+		r := receiverharness.CreateLogs(t, NewFactory(), set, cfg, &consumertest.LogsSink{}).(*forgeReceiver)
+		r.rt.Clock, r.rt.Jitter = clock.Fake, receiverharness.CeilingJitter
+		clock.Start(r, 1, componenttest.NewNopHost())
 		receivers = append(receivers, r)
 	}
-	stopped := make(chan struct{})
-	clock.StopAt(simNow.Add(5*time.Minute), func() { close(stopped) })
-	clock.SetParticipants(2)
-	<-stopped
+	clock.RunTo(simNow.Add(5 * time.Minute))
 	for _, r := range receivers {
-		require.NoError(t, r.Shutdown(context.Background()))
+		clock.Stop(r)
 	}
 
-	var times []time.Time
 	for _, r := range sim.Requests() {
 		require.Equal(t, 200, r.Status, "the simulator never had to refuse: %+v", r)
-		times = append(times, r.Time)
 	}
-	require.Greater(t, len(times), 150, "the backlog kept the budget busy")
-	assert.LessOrEqual(t, clocktest.MaxInAnyMinute(times), 60, "one budget for the app")
+	// The backlog kept the budget busy, and one budget for the app held it.
+	receiverharness.RequireSaturatedBudget(t, receiverharness.RequestTimes(sim, ""), 150, 60)
 }
 
 func TestReceiverShutsDownPromptlyDuringARequest(t *testing.T) {
@@ -283,21 +268,17 @@ func TestReceiverRefusesAMissingStorageExtension(t *testing.T) {
 	cfg := testConfig("http://127.0.0.1:1", 30)
 	missing := component.MustNewIDWithName("file_storage", "absent")
 	cfg.StorageID = &missing
-	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, &consumertest.LogsSink{})
-	require.NoError(t, err)
-	err = rcv.Start(context.Background(), componenttest.NewNopHost())
+	rcv := receiverharness.CreateLogs(t, NewFactory(), settings, cfg, &consumertest.LogsSink{})
+	err := rcv.Start(context.Background(), componenttest.NewNopHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage/absent" not found`)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 }
 
 func TestReceiverWarnsWithoutStorage(t *testing.T) {
-	core, logs := observer.New(zap.WarnLevel)
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, testConfig("http://127.0.0.1:1", 30), &consumertest.LogsSink{})
-	require.NoError(t, err)
+	obs := receiverharness.Observe(t, settings, zap.WarnLevel)
+	rcv := receiverharness.CreateLogs(t, NewFactory(), obs.Settings, testConfig("http://127.0.0.1:1", 30), &consumertest.LogsSink{})
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, rcv.Shutdown(context.Background()))
-	warnings := logs.FilterMessageSnippet("restart reads again from initial_lookback")
+	warnings := obs.Logs.FilterMessageSnippet("restart reads again from initial_lookback")
 	assert.Equal(t, 1, warnings.Len(), "one warning says progress is lost on restart")
 }

@@ -13,9 +13,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 )
 
 // FORGE_BACKEND_CUSTOM_METRICS_COUNT is a name of the API's schema: asking for it draws no
@@ -29,51 +28,38 @@ func TestCustomMetricsAreAKnownNameNotADefault(t *testing.T) {
 	assert.Equal(t, []string{"SOME_NEW_METRIC"}, cfg.unknownMetrics())
 
 	cfg.Metrics = []string{"FORGE_BACKEND_CUSTOM_METRICS_COUNT"}
-	core, logs := observer.New(zap.WarnLevel)
-	set := settings
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, &consumertest.MetricsSink{})
-	require.NoError(t, err)
+	obs := receiverharness.Observe(t, settings, zap.WarnLevel)
+	rcv := receiverharness.CreateMetrics(t, NewFactory(), obs.Settings, cfg, &consumertest.MetricsSink{})
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, rcv.Shutdown(context.Background()))
-	assert.Zero(t, logs.FilterMessageSnippet("do not document").Len(), "no warning for custom metrics")
+	assert.Zero(t, obs.Logs.FilterMessageSnippet("do not document").Len(), "no warning for custom metrics")
 }
 
 // Custom metrics arrive as the API shapes them: the simulator's delta sum with a customMetricName
 // attribute reaches the pipeline with its name and data point attributes unchanged, each point once.
 func TestCustomMetricsDeliveredAsTheAPIShapesThem(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
+	clock := receiverharness.NewFakeTime(t, simNow)
 	sim, srv := newSim(t, clock, 0)
 	cfg := testConfig(srv.URL)
 	cfg.Apps = cfg.Apps[1:]
 	cfg.Metrics = []string{"FORGE_BACKEND_CUSTOM_METRICS_COUNT"}
 	sink := &consumertest.MetricsSink{}
-	runUntil(t, startReceiver(t, cfg, componenttest.NewNopHost(), sink, clock), clock, simNow.Add(time.Minute))
+	clock.RunUntil(receivers.Start(t, cfg, componenttest.NewNopHost(), sink, clock), simNow.Add(time.Minute))
 
 	got := map[string]int{}
-	for _, md := range sink.AllMetrics() {
-		for i := 0; i < md.ResourceMetrics().Len(); i++ {
-			rm := md.ResourceMetrics().At(i)
-			env, _ := rm.Resource().Attributes().Get("forge.environment.id")
-			ms := rm.ScopeMetrics().At(0).Metrics()
-			for j := 0; j < ms.Len(); j++ {
-				m := ms.At(j)
-				require.Equal(t, "forge_backend_custom_metrics_count", m.Name())
-				require.Equal(t, pmetric.MetricTypeSum, m.Type())
-				assert.Equal(t, pmetric.AggregationTemporalityDelta, m.Sum().AggregationTemporality())
-				for k := 0; k < m.Sum().DataPoints().Len(); k++ {
-					p := m.Sum().DataPoints().At(k)
-					assert.Equal(t, []string{"customMetricName", "environmentId"}, sortedKeys(p.Attributes().AsRaw()), "attributes unchanged")
-					name, _ := p.Attributes().Get("customMetricName")
-					got[fmt.Sprintf("%s|%s|%s|%d", m.Name(), env.Str(), name.Str(), p.Timestamp())]++
-				}
-			}
-		}
+	for _, p := range receiverharness.Points(t, sink.AllMetrics()) {
+		m := p.Metric
+		require.Equal(t, "forge_backend_custom_metrics_count", m.Name())
+		require.Equal(t, pmetric.MetricTypeSum, m.Type())
+		assert.Equal(t, pmetric.AggregationTemporalityDelta, m.Sum().AggregationTemporality())
+		assert.Equal(t, []string{"customMetricName", "environmentId"}, sortedKeys(p.Attributes.AsRaw()), "attributes unchanged")
+		name, _ := p.Attributes.Get("customMetricName")
+		got[fmt.Sprintf("%s|%s|%s|%d", m.Name(), p.Environment, name.Str(), p.Time)]++
 	}
 	want := map[string]int{}
 	from := simNow.Add(-cfg.InitialLookback)
-	for _, p := range sim.VisiblePoints("app-2", []string{"env-3"}, cfg.Metrics, from, simNow.Add(-cfg.Delay)) {
-		want[p.Key()] = 1
+	for _, key := range visibleKeys(sim, "app-2", []string{"env-3"}, cfg.Metrics, from, simNow.Add(-cfg.Delay)) {
+		want[key] = 1
 	}
 	require.NotEmpty(t, want)
 	assert.Equal(t, want, got)

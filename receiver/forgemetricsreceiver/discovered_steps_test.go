@@ -20,6 +20,7 @@ import (
 	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/internal/status"
 	"github.com/forgelogs/otelcol-forge/internal/window"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
@@ -32,7 +33,7 @@ import (
 // for again), and then shares their call, which ends at the window's end, delay before now. No
 // span of the app is asked for twice.
 func TestReceiverAsksAnEnvironmentBehindUpToWhereTheNextStands(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
+	clock := receiverharness.NewFakeTime(t, simNow)
 	sim, srv := newSim(t, clock, 0)
 	cfg := discoveringConfig(srv.URL)
 	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("forge", t.TempDir())
@@ -51,7 +52,7 @@ func TestReceiverAsksAnEnvironmentBehindUpToWhereTheNextStands(t *testing.T) {
 
 	sink := &consumertest.MetricsSink{}
 	r := startDiscovering(t, cfg, host, sink, clock)
-	runTo(t, r, clock, simNow.Add(10*time.Minute))
+	clock.RunTo(simNow.Add(10 * time.Minute))
 	require.NoError(t, r.Shutdown(context.Background()))
 
 	var calls []forgesim.Request

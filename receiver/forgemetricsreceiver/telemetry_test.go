@@ -1,28 +1,19 @@
 package forgemetricsreceiver
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadatatest"
 )
@@ -32,19 +23,17 @@ import (
 // (an environment not asked for).
 func windowAnswer(t *testing.T) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Variables struct {
-				Query struct {
-					Filters struct {
-						Interval struct{ Start, End time.Time }
-					}
+		var asked struct {
+			Query struct {
+				Filters struct {
+					Interval struct{ Start, End time.Time }
 				}
 			}
 		}
-		if !assert.NoError(t, json.NewDecoder(r.Body).Decode(&body)) {
+		if !receiverharness.GraphQLVariables(t, r, &asked) {
 			return
 		}
-		s, e := body.Variables.Query.Filters.Interval.Start, body.Variables.Query.Filters.Interval.End
+		s, e := asked.Query.Filters.Interval.Start, asked.Query.Filters.Interval.End
 		point := func(env string, at time.Time) string {
 			return fmt.Sprintf(`{"attributes":[{"key":"environmentId","value":{"stringValue":%q}}],"startTimeUnixNano":"%d","timeUnixNano":"%d","asInt":"1"}`,
 				env, at.Add(-time.Minute).UnixNano(), at.UnixNano())
@@ -58,43 +47,22 @@ func windowAnswer(t *testing.T) http.HandlerFunc {
 // environment not asked for): the first refused for good by the pipeline, the others accepted.
 // Every count below is written from that script.
 func TestReceiverTelemetry(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
-	srv := httptest.NewServer(windowAnswer(t))
-	t.Cleanup(srv.Close)
+	clock := receiverharness.NewFakeTime(t, simNow)
+	srv := receiverharness.Serve(t, windowAnswer(t))
 	cfg := testConfig(srv.URL)
 	cfg.Apps = cfg.Apps[1:] // app-2 with env-3
 
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	set := metadatatest.NewSettings(tel)
-	set.ID = settings.ID
-	core, logs := observer.New(zap.InfoLevel)
-	set.Logger = zap.New(core)
-	windows := 0
-	var accepted []pmetric.Metrics
-	next, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
-		windows++
-		if windows == 1 {
-			return consumererror.NewPermanent(errors.New("cannot be exported"))
-		}
-		accepted = append(accepted, md)
-		return nil
-	})
-	require.NoError(t, err)
-
-	require.NoError(t, cfg.Validate())
-	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, next)
-	require.NoError(t, err)
-	r := rcv.(*metricsReceiver)
-	r.rt.Clock, r.rt.Jitter = clock, ceilingJitter
-	holdTime(clock, 1)
-	require.NoError(t, r.Start(context.Background(), statustest.NewHost()))
+	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
+	p := receiverharness.NewPipeline(receiverharness.RefuseTheFirstForGood, nil)
+	r := receivers.Create(t, cfg, obs.Settings, p, clock)
+	clock.Start(r, 1, statustest.NewHost())
 	// Windows [11:00, 11:15), [11:15, 11:30), [11:30, 11:45) and the rest up to now - delay,
 	// [11:45, 11:55), are read back to back; the next one would wait for the collection interval.
-	runUntil(t, r, clock, simNow.Add(2*time.Minute))
+	clock.RunUntil(r, simNow.Add(2*time.Minute))
 
-	require.Equal(t, 4, windows)
-	require.Len(t, accepted, 3)
+	require.Len(t, p.Handed(), 4)
+	require.Len(t, p.Accepted(), 3)
+	tel := obs.Telemetry
 	app := attribute.String("app_id", "app-2")
 	metadatatest.AssertEqualForgemetricsAPIRequests(t, tel, []metricdata.DataPoint[int64]{
 		{Attributes: attribute.NewSet(app, attribute.Int("status_code", 200)), Value: 4},
@@ -111,7 +79,7 @@ func TestReceiverTelemetry(t *testing.T) {
 		{Attributes: attribute.NewSet(app), Value: 0},
 	}, metricdatatest.IgnoreTimestamp())
 
-	drops := logs.FilterMessageSnippet("Pipeline permanently refused").All()
+	drops := obs.Logs.FilterMessageSnippet("Pipeline permanently refused").All()
 	require.Len(t, drops, 1)
 	assert.EqualValues(t, 2, drops[0].ContextMap()["points"])
 	assert.Equal(t, "Permanent error: cannot be exported", drops[0].ContextMap()["error"])

@@ -1,7 +1,6 @@
 package forgeusagereceiver
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,23 +8,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 )
 
+// loadConfig returns the case name of testdata/config.yaml on the factory's defaults.
 func loadConfig(t *testing.T, name string) *Config {
 	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
-	require.NoError(t, err)
-	cfg := createDefaultConfig().(*Config)
-	require.NoError(t, sub.Unmarshal(cfg))
-	return cfg
+	return receiverharness.LoadConfig(t, metadata.Type, name, createDefaultConfig().(*Config))
 }
 
 func TestLoadFullConfig(t *testing.T) {
@@ -85,11 +79,7 @@ func TestValidateAcceptsEveryWindowThatDividesADay(t *testing.T) {
 }
 
 func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
-	tests := []struct {
-		name     string
-		wantErr  error
-		wantText string
-	}{
+	receiverharness.RequireRefusals(t, loadConfig, receiverharness.Refusals{
 		{"no_apps", appconfig.ErrNoApps, `"apps"`},
 		{"app_without_id", appconfig.ErrAppID, `apps[0]: "app_id"`},
 		{"app_listed_twice_with_another_name", appconfig.ErrServiceNameDiffers, `apps[1].service_name: "service_name" differs between the entries of app "app": "second" here, "first" in apps[0]`},
@@ -113,15 +103,7 @@ func TestValidateRefusesWithTheKeyNamed(t *testing.T) {
 		{"http_not_loopback", apiconfig.ErrEndpointScheme, `"endpoint" must use https://`},
 		{"email_without_token", apiconfig.ErrEmailWithoutToken, `"api_token" must be set`},
 		{"no_credentials", apiconfig.ErrNoCredentials, `"auth"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := confmap.Validate(loadConfig(t, tt.name))
-			require.ErrorIs(t, err, tt.wantErr)
-			assert.Contains(t, err.Error(), tt.wantText)
-			assert.NotContains(t, err.Error(), "s3cr3t-token")
-		})
-	}
+	})
 }
 
 // An app entry without "environments" is valid: its environments are discovered.

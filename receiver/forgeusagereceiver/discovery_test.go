@@ -2,7 +2,6 @@ package forgeusagereceiver
 
 import (
 	"context"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,55 +12,28 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
 	"github.com/forgelogs/otelcol-forge/internal/forgesim"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
-	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
 
-// startDiscovering starts r with participants goroutines sleeping on clock once every app's
-// environments are known (its watchers and streams), and the test holding time still.
-func startDiscovering(t *testing.T, cfg *Config, host component.Host, sink *consumertest.MetricsSink, clock *clocktest.Fake, participants int) *usageReceiver {
+// startDiscovering starts a receiver of cfg with participants goroutines sleeping on clock once
+// every app's environments are known (its watchers and streams).
+func startDiscovering(t *testing.T, cfg *Config, host component.Host, sink *consumertest.MetricsSink, clock *receiverharness.FakeTime, participants int) *usageReceiver {
 	t.Helper()
-	r := newTestReceiver(t, cfg, settings, sink, clock)
-	clock.SetParticipants(participants + 1)
-	require.NoError(t, r.Start(context.Background(), host))
+	r := receivers.Create(t, cfg, settings, sink, clock)
+	clock.Start(r, participants, host)
 	return r
-}
-
-// runTo lets time go until at, then holds it there.
-func runTo(clock *clocktest.Fake, participants int, at time.Time) {
-	stopped := make(chan struct{})
-	clock.StopAt(at, func() { close(stopped) })
-	clock.SetParticipants(participants)
-	<-stopped
-}
-
-// environmentNames maps each delivered forge.environment.id to its deployment.environment.name.
-func environmentNames(all []pmetric.Metrics) map[string]string {
-	names := map[string]string{}
-	for _, md := range all {
-		for i := 0; i < md.ResourceMetrics().Len(); i++ {
-			attrs := md.ResourceMetrics().At(i).Resource().Attributes()
-			id, _ := attrs.Get("forge.environment.id")
-			name, _ := attrs.Get("deployment.environment.name")
-			names[id.Str()] = name.Str()
-		}
-	}
-	return names
 }
 
 // Grouped by environment, an app's streams run across listings: an environment created while
 // they run is named and kept from the first page read after the listing that found it, without
 // any window read twice; its usage in windows read before is dropped, never delivered late.
 func TestReceiverGroupedByEnvironmentTakesADiscoveredEnvironmentWhileRunning(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
+	clock := receiverharness.NewFakeTime(t, simNow)
 	sim, srv := newSim(t, clock, 0)
 	cfg := testConfig(srv.URL)
 	cfg.Apps = []AppConfig{{AppID: "app-1", ServiceName: "first-app"}}
@@ -70,12 +42,12 @@ func TestReceiverGroupedByEnvironmentTakesADiscoveredEnvironmentWhileRunning(t *
 
 	sink := &consumertest.MetricsSink{}
 	r := startDiscovering(t, cfg, statustest.NewHost(), sink, clock, participants)
-	runTo(clock, participants, simNow.Add(15*time.Minute))
+	clock.RunTo(simNow.Add(15 * time.Minute))
 	// Created between two listings: the listing at +20m finds it, before the window [-1h, 0)
 	// becomes final at +1h.
 	sim.AddEnvironment("app-1", "env-new", "DEVELOPMENT")
-	runTo(clock, participants, simNow.Add(150*time.Minute))
-	require.NoError(t, r.Shutdown(context.Background()))
+	clock.RunTo(simNow.Add(150 * time.Minute))
+	clock.Stop(r)
 
 	listedAt := simNow.Add(-time.Hour) // the first window read after env-new was listed
 	want := map[string]float64{}
@@ -116,7 +88,7 @@ func TestReceiverGroupedByEnvironmentTakesADiscoveredEnvironmentWhileRunning(t *
 // An app whose environments cannot be listed reads nothing and reports a recoverable status naming
 // its discovery; the other apps go on.
 func TestReceiverDiscoveryRefusedReportsRecoverable(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
+	clock := receiverharness.NewFakeTime(t, simNow)
 	sim, srv := newSim(t, clock, 0)
 	cfg := testConfig(srv.URL)
 	cfg.Apps = []AppConfig{{AppID: "app-unknown"}, {AppID: "app-2", Environments: []EnvironmentConfig{{ID: "env-3"}}}}
@@ -125,8 +97,8 @@ func TestReceiverDiscoveryRefusedReportsRecoverable(t *testing.T) {
 	sink := &consumertest.MetricsSink{}
 	host := statustest.NewHost()
 	r := startDiscovering(t, cfg, host, sink, clock, participants)
-	runTo(clock, participants, simNow.Add(30*time.Minute))
-	require.NoError(t, r.Shutdown(context.Background()))
+	clock.RunTo(simNow.Add(30 * time.Minute))
+	clock.Stop(r)
 
 	require.Positive(t, sink.DataPointCount(), "app-2 is read")
 	var listings int
@@ -156,12 +128,9 @@ const eventually = 20 * time.Second
 // Grouped by site, each discovered environment is read by streams of its own: a new environment's
 // start at initial_lookback, a vanished one's stop.
 func TestReceiverGroupedBySiteFollowsDiscoveredEnvironments(t *testing.T) {
-	sim := forgesim.New(forgesim.Config{
-		Email: testEmail, Token: testToken, Apps: map[string][]string{"app-1": {"env-prod", "env-staging"}},
-		Origin: time.Now().Add(-48 * time.Hour),
+	sim, srv := receiverharness.Sim(t, forgesim.Config{
+		Apps: map[string][]string{"app-1": {"env-prod", "env-staging"}}, Origin: time.Now().Add(-48 * time.Hour),
 	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
 	cfg := testConfig(srv.URL)
 	cfg.GroupBy = usageapi.GroupBySite
 	cfg.Resources = []string{"FUNCTION_COMPUTE"}
@@ -169,13 +138,10 @@ func TestReceiverGroupedBySiteFollowsDiscoveredEnvironments(t *testing.T) {
 	cfg.InitialLookback = 3 * time.Hour
 	cfg.RequestsPerMinute = 6000
 	cfg.Apps = []AppConfig{{AppID: "app-1"}}
-	core, logs := observer.New(zap.InfoLevel)
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.Logger = zap.New(core)
+	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
+	logs := obs.Logs
 	sink := &consumertest.MetricsSink{}
-	require.NoError(t, cfg.Validate())
-	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
+	rcv := receiverharness.CreateMetrics(t, NewFactory(), obs.Settings, cfg, sink)
 	require.NoError(t, rcv.Start(context.Background(), statustest.NewHost()))
 	t.Cleanup(func() { _ = rcv.Shutdown(context.Background()) })
 
@@ -235,12 +201,9 @@ func TestReceiverGroupedBySiteFollowsDiscoveredEnvironments(t *testing.T) {
 // have nothing to be named by: windows passed then would be lost. Its streams start with the
 // first environment listed, at initial_lookback.
 func TestReceiverReadsNothingOfAnAppWithoutEnvironments(t *testing.T) {
-	sim := forgesim.New(forgesim.Config{
-		Email: testEmail, Token: testToken, Apps: map[string][]string{"app-1": {"env-dev"}},
-		Origin: time.Now().Add(-48 * time.Hour),
+	sim, srv := receiverharness.Sim(t, forgesim.Config{
+		Apps: map[string][]string{"app-1": {"env-dev"}}, Origin: time.Now().Add(-48 * time.Hour),
 	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
 	cfg := testConfig(srv.URL)
 	cfg.Resources = []string{"FUNCTION_COMPUTE"}
 	cfg.Delay, cfg.CollectionInterval, cfg.DiscoveryInterval = time.Second, time.Second, time.Second
@@ -248,9 +211,7 @@ func TestReceiverReadsNothingOfAnAppWithoutEnvironments(t *testing.T) {
 	cfg.RequestsPerMinute = 6000
 	cfg.Apps = []AppConfig{{AppID: "app-1", EnvironmentTypes: []string{"STAGING"}}}
 	sink := &consumertest.MetricsSink{}
-	require.NoError(t, cfg.Validate())
-	rcv, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
+	rcv := receiverharness.CreateMetrics(t, NewFactory(), settings, cfg, sink)
 	require.NoError(t, rcv.Start(context.Background(), statustest.NewHost()))
 	t.Cleanup(func() { _ = rcv.Shutdown(context.Background()) })
 

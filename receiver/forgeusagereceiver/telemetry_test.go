@@ -1,28 +1,19 @@
 package forgeusagereceiver
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadatatest"
 )
@@ -32,17 +23,13 @@ import (
 // (outside the window).
 func windowAnswer(t *testing.T) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Variables struct {
-				Filters struct {
-					Interval struct{ Start time.Time }
-				}
-			}
+		var asked struct {
+			Filters struct{ Interval struct{ Start time.Time } }
 		}
-		if !assert.NoError(t, json.NewDecoder(r.Body).Decode(&body)) {
+		if !receiverharness.GraphQLVariables(t, r, &asked) {
 			return
 		}
-		s := body.Variables.Filters.Interval.Start
+		s := asked.Filters.Interval.Start
 		group := func(env string) string {
 			return fmt.Sprintf(`{"groupBy":"ENVIRONMENT_ID","groupValue":%q,"tokensConsumed":"1.500000","tokenUnit":"GB-seconds"}`, env)
 		}
@@ -65,40 +52,23 @@ func windowAnswer(t *testing.T) http.HandlerFunc {
 // window): the first refused for good by the pipeline, the second accepted. Every count below is
 // written from that script.
 func TestReceiverTelemetry(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
-	srv := httptest.NewServer(windowAnswer(t))
-	t.Cleanup(srv.Close)
+	clock := receiverharness.NewFakeTime(t, simNow)
+	srv := receiverharness.Serve(t, windowAnswer(t))
 	cfg := testConfig(srv.URL)
 	cfg.Apps = cfg.Apps[1:] // app-2 with env-3
 	cfg.Resources = []string{"FUNCTION_COMPUTE"}
 	cfg.InitialLookback = 3 * time.Hour // windows [09:00, 10:00) and [10:00, 11:00) are final at noon
 
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	set := metadatatest.NewSettings(tel)
-	set.ID = settings.ID
-	core, logs := observer.New(zap.InfoLevel)
-	set.Logger = zap.New(core)
-	pages := 0
-	var accepted []pmetric.Metrics
-	next, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
-		pages++
-		if pages == 1 {
-			return consumererror.NewPermanent(errors.New("cannot be exported"))
-		}
-		accepted = append(accepted, md)
-		return nil
-	})
-	require.NoError(t, err)
+	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
+	p := receiverharness.NewPipeline(receiverharness.RefuseTheFirstForGood, nil)
+	r := receivers.Create(t, cfg, obs.Settings, p, clock)
+	clock.Start(r, 1, statustest.NewHost())
+	clock.RunUntil(r, simNow.Add(2*time.Minute))
 
-	r := newTestReceiver(t, cfg, set, next, clock)
-	clock.SetParticipants(2)
-	require.NoError(t, r.Start(context.Background(), statustest.NewHost()))
-	runUntil(t, r, clock, simNow.Add(2*time.Minute))
-
-	require.Equal(t, 2, pages)
-	require.Len(t, accepted, 1)
-	require.Equal(t, 1, accepted[0].DataPointCount())
+	require.Len(t, p.Handed(), 2)
+	require.Len(t, p.Accepted(), 1)
+	require.Equal(t, 1, p.AcceptedPoints())
+	tel, logs := obs.Telemetry, obs.Logs
 	app := attribute.String("app_id", "app-2")
 	resource := attribute.String("resource", "FUNCTION_COMPUTE")
 	metadatatest.AssertEqualForgeusageAPIRequests(t, tel, []metricdata.DataPoint[int64]{

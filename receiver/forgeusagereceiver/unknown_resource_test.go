@@ -1,7 +1,6 @@
 package forgeusagereceiver
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,9 +9,8 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/forgelogs/otelcol-forge/internal/clock/clocktest"
+	"github.com/forgelogs/otelcol-forge/internal/receiverharness"
 	"github.com/forgelogs/otelcol-forge/internal/status/statustest"
 )
 
@@ -20,21 +18,19 @@ import (
 // warning at start. The simulator, like a GraphQL server, rejects it; the refusal names it, is
 // reported as a recoverable status and retried slowly, while the known resources flow.
 func TestAnUnknownResourceIsAWarningAndItsRefusalNamesIt(t *testing.T) {
-	clock := clocktest.NewFake(simNow)
+	clock := receiverharness.NewFakeTime(t, simNow)
 	_, srv := newSim(t, clock, 0)
 	cfg := testConfig(srv.URL)
 	cfg.Apps = cfg.Apps[1:]
 	cfg.Resources = []string{"KVS_READ", "GPU_COMPUTE"}
-	core, logs := observer.New(zap.InfoLevel)
-	set := settings
-	set.Logger = zap.New(core)
+	obs := receiverharness.Observe(t, settings, zap.InfoLevel)
 	sink := &consumertest.MetricsSink{}
-	r := newTestReceiver(t, cfg, set, sink, clock)
-	clock.SetParticipants(streamCount(cfg) + 1)
 	host := statustest.NewHost()
-	require.NoError(t, r.Start(context.Background(), host))
-	runUntil(t, r, clock, simNow.Add(10*time.Minute))
+	r := receivers.Create(t, cfg, obs.Settings, sink, clock)
+	clock.Start(r, streamCount(cfg), host)
+	clock.RunUntil(r, simNow.Add(10*time.Minute))
 
+	logs := obs.Logs
 	warnings := logs.FilterMessageSnippet("Resource names the API does not document").All()
 	require.Len(t, warnings, 1)
 	assert.Equal(t, []any{"GPU_COMPUTE"}, warnings[0].ContextMap()["resources"])
