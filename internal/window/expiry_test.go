@@ -103,3 +103,32 @@ func TestWalkKeepsTheWindowOfAStepThatMovesPastTheEdgeItself(t *testing.T) {
 	assert.Equal(t, []string{"fetch edge", "save env/a"}, f.events.all())
 	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len())
 }
+
+// Through the whole walk: a 400 for a window within the edge moves the stream one window inside
+// the limit, forward, says so and counts the span; the records from there on are delivered.
+func TestWalkMovesAStreamPastA400AtTheRetentionEdge(t *testing.T) {
+	f := newDriveFixture(t)
+	stale := now.Add(-retention + 15*time.Minute)
+	require.NoError(t, f.store.MemoryStore.Save(context.Background(), streamKey, checkpoint.State{WindowStart: stale}))
+	f.api.fail = func(_ context.Context, call int, _ time.Time) error {
+		if call == 1 {
+			return errTooOld
+		}
+		return nil
+	}
+	f.run(now.Add(time.Second))
+
+	inside := logsPlan.AfterExpiry(now)
+	requests := f.api.requests()
+	require.GreaterOrEqual(t, len(requests), 2)
+	assert.Equal(t, stale, requests[0].start)
+	assert.Equal(t, inside, requests[1].start, "one window inside the limit")
+	assert.Equal(t, []time.Duration{inside.Sub(stale)}, f.obs.skipped)
+	assert.Equal(t, 1, f.logs.FilterMessageSnippet("14-day edge").Len())
+	assert.Equal(t, 1, f.logs.FilterMessageSnippet("Skipping data older than the API's 14-day limit").Len())
+	assert.Empty(t, f.host.Statuses(), "no refusal")
+	accepted := f.sink.acceptedRecords()
+	require.NotEmpty(t, accepted)
+	assert.Equal(t, recordsIn(inside, inside.Add(time.Hour))[0], accepted[0])
+	assert.Equal(t, f.delivered(f.committed()), accepted)
+}
