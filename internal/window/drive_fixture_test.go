@@ -409,7 +409,10 @@ func (s *scriptedSource) Open(checkpoint.State) Reader[records] { return s }
 func (s *scriptedSource) Next(context.Context) (Step[records], error) {
 	s.nexts++
 	if s.asked != nil {
-		s.asked <- s.nexts
+		select {
+		case s.asked <- s.nexts:
+		default: // nobody waits for the later ones
+		}
 	}
 	if s.nexts > len(s.steps) {
 		return Step[records]{Done: true, Next: s.end}, nil

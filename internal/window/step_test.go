@@ -95,7 +95,10 @@ func TestWalkAsksForTheNextStepWhenAFailingStepIsInterrupted(t *testing.T) {
 	src := &scriptedSource{f: f, asked: asked, end: checkpoint.State{WindowStart: firstEnd}, steps: []func(time.Time) Step[records]{
 		func(time.Time) Step[records] {
 			return Step[records]{Interrupt: interrupt, Fetch: func(ctx context.Context) (Piece[records], error) {
-				fetched <- struct{}{}
+				select {
+				case fetched <- struct{}{}:
+				default: // a driver that ignores the interrupt retries
+				}
 				return refuse(ctx)
 			}}
 		},
