@@ -3,6 +3,7 @@ package window
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,38 +89,41 @@ func TestWalkAsksForTheNextStepWhenAFailingStepIsInterrupted(t *testing.T) {
 	f := newDriveFixture(t)
 	f.store.unchecked = true
 	interrupt := make(chan struct{})
-	fetched := make(chan struct{}, 1)
 	deleted := &apierror.StatusError{StatusCode: http.StatusNotFound, Reason: "no such environment"}
-	refuse := f.fetching("deleted", nil, Commit{}, deleted, deleted, deleted, deleted, deleted, deleted)
 	asked := make(chan int, 2)
 	src := &scriptedSource{f: f, asked: asked, end: checkpoint.State{WindowStart: firstEnd}, steps: []func(time.Time) Step[records]{
 		func(time.Time) Step[records] {
-			return Step[records]{Interrupt: interrupt, Fetch: func(ctx context.Context) (Piece[records], error) {
-				select {
-				case fetched <- struct{}{}:
-				default: // a driver that ignores the interrupt retries
-				}
-				return refuse(ctx)
-			}}
+			return Step[records]{Interrupt: interrupt,
+				Fetch: f.fetching("deleted", nil, Commit{}, deleted, deleted, deleted, deleted, deleted, deleted)}
 		},
 	}}
-	// The test holds the fake clock while the step waits out its refusal, so that no retry can
-	// come before the interrupt; it lets time go once the reader was asked again (or, when the
-	// driver ignores the interrupt, after a while, and the retries run into the test's end).
+	w := f.walk()
+	var change sync.Once
+	// The environments change once the refusal was taken, while it is waited out.
+	w.Caller.Retrying = func(context.Context) { change.Do(func() { close(interrupt) }) }
+	// The test holds the fake clock, so that no retry can come before the interrupt took effect;
+	// it lets time go once the reader was asked again (or, when the driver ignores the
+	// interrupt, after a while, and the retries run into the test's end).
 	f.clock.SetParticipants(2)
-	released := make(chan struct{})
+	readDone, released := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(released)
-		<-asked
-		<-fetched
-		close(interrupt)
-		select {
-		case <-asked:
-		case <-time.After(10 * time.Second):
+		defer f.clock.SetParticipants(1)
+		for {
+			select {
+			case n := <-asked:
+				if n >= 2 {
+					return
+				}
+			case <-readDone:
+				return
+			case <-time.After(10 * time.Second):
+				return
+			}
 		}
-		f.clock.SetParticipants(1)
 	}()
-	next, err := f.read(f.walk(), src)
+	next, err := f.read(w, src)
+	close(readDone)
 	<-released
 
 	require.NoError(t, err)
