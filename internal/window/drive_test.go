@@ -113,6 +113,7 @@ func TestWalkRetriesAHandOverWithTheDataAsFetched(t *testing.T) {
 	window := recordsIn(firstStart, firstEnd)
 	assert.Equal(t, []records{window[:25], window[25:50], window[50:]}, f.sink.accepted)
 	assert.Equal(t, 4, f.sink.calls)
+	assert.Equal(t, 59, f.obs.received, "counted once accepted, not per attempt")
 }
 
 // A stop at any point (a request cut, the pipeline refusing or accepting as it stops, the clock
