@@ -128,7 +128,13 @@ func (f *driveFixture) committed() checkpoint.State {
 
 // delivered returns every record that state says was delivered, since the first checkpoint.
 func (f *driveFixture) delivered(state checkpoint.State) records {
-	out := recordsIn(f.store.origin(), state.WindowStart)
+	return claimedBy(f.store.origin(), state)
+}
+
+// claimedBy returns the records a checkpoint says were delivered since first: those before its
+// window, and the first Offset records of the window it stands in.
+func claimedBy(first time.Time, state checkpoint.State) records {
+	out := recordsIn(first, state.WindowStart)
 	if state.InProgress() {
 		out = append(out, recordsIn(state.WindowStart, state.WindowEnd)[:state.Offset]...)
 	}
@@ -313,11 +319,7 @@ func (s *checkedStore) Save(ctx context.Context, key string, state checkpoint.St
 		first := s.first
 		s.mu.Unlock()
 		if !s.unchecked {
-			claimed := recordsIn(first, state.WindowStart)
-			if state.InProgress() {
-				claimed = append(claimed, recordsIn(state.WindowStart, state.WindowEnd)[:state.Offset]...)
-			}
-			if missing := s.sink.tookAll(claimed); len(missing) > 0 {
+			if missing := s.sink.tookAll(claimedBy(first, state)); len(missing) > 0 {
 				s.t.Errorf("checkpoint %+v saved before the pipeline took %d of the records it covers, the first at %s",
 					state, len(missing), time.Unix(missing[0], 0).UTC())
 			}
