@@ -1,10 +1,17 @@
 package window
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/forgelogs/otelcol-forge/internal/apierror"
 )
 
 var now = time.Date(2026, 11, 24, 12, 0, 30, 500_000_000, time.UTC)
@@ -79,4 +86,54 @@ func TestPlanFirstStaysAlignedWhenClamped(t *testing.T) {
 	assert.Equal(t, at("2026-11-11T00:00:00Z"), usage.First(now))
 	usage.InitialLookback = 24 * time.Hour
 	assert.Equal(t, at("2026-11-23T12:00:00Z"), usage.First(now))
+}
+
+type expiredCase struct {
+	name   string
+	plan   Plan
+	err    error
+	inside time.Duration // how far inside the limit the data starts
+	moved  bool
+	want   bool
+}
+
+// Plan.Expired takes a 400 for expiry only for data within the edge of the 14-day limit: twice
+// the margin, at most a window (the logs' 20 minutes, the metrics' 15), only the margin once the
+// stream was moved. Every other answer is never expired, however old the data.
+func TestPlanExpired(t *testing.T) {
+	const margin = 10 * time.Minute
+	limit := now.Add(-14 * 24 * time.Hour)
+	badRequest := &apierror.StatusError{StatusCode: http.StatusBadRequest, Reason: "invalid start"}
+	tests := []expiredCase{
+		{"400 within the logs' edge", logsPlan, badRequest, 15 * time.Minute, false, true},
+		{"400 a millisecond inside the logs' edge", logsPlan, badRequest, 20*time.Minute - time.Millisecond, false, true},
+		{"400 at the logs' edge", logsPlan, badRequest, 20 * time.Minute, false, false},
+		{"400 well inside the limit", logsPlan, badRequest, time.Hour, false, false},
+		{"400 past the limit", logsPlan, badRequest, -time.Hour, false, true},
+		{"400 within the metrics' edge, a window", metricsPlan, badRequest, 14 * time.Minute, false, true},
+		{"400 past the metrics' edge", metricsPlan, badRequest, 16 * time.Minute, false, false},
+		{"moved: 400 within the edge but not the margin", logsPlan, badRequest, 15 * time.Minute, true, false},
+		{"moved: 400 within the margin", logsPlan, badRequest, margin - time.Millisecond, true, true},
+		{"moved: 400 at the margin", logsPlan, badRequest, margin, true, false},
+		{"400 wrapped by a client", logsPlan, fmt.Errorf("fetch: %w", badRequest), 15 * time.Minute, false, true},
+		{"GraphQL errors, a 400", metricsPlan, apierror.FromGraphQLErrors([]string{"start too old"}), 5 * time.Minute, false, true},
+		{"QueryError without status, a 400", metricsPlan, apierror.FromQueryError("start too old", "", nil), 5 * time.Minute, false, true},
+	}
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestTimeout,
+		http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		for _, moved := range []bool{false, true} {
+			tests = append(tests, expiredCase{fmt.Sprintf("%d past the limit, moved %v", status, moved), logsPlan, &apierror.StatusError{StatusCode: status}, -time.Hour, moved, false})
+		}
+	}
+	tests = append(tests, []expiredCase{
+		{"QueryError naming 403", metricsPlan, apierror.FromQueryError("Not permitted", "FORBIDDEN", json.RawMessage(`403`)), 5 * time.Minute, false, false},
+		{"no answer", logsPlan, context.DeadlineExceeded, -time.Hour, false, false},
+		{"an unusable 200", logsPlan, &apierror.BadBodyError{Err: errors.New("truncated")}, -time.Hour, false, false},
+		{"success", logsPlan, nil, -time.Hour, false, false},
+	}...)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.plan.Expired(tt.err, limit.Add(tt.inside), now, tt.moved))
+		})
+	}
 }
