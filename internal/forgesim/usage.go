@@ -101,7 +101,7 @@ func (s *Server) VisibleUsage(app, resource, groupBy, env string, start, end tim
 // environment or site. A period is served once it has ended (by now) and when it overlaps [start, end); periods start
 // no earlier than the simulator's origin.
 func (s *Server) usagePoints(app, resource, groupBy, envFilter string, sites []string, start, end, now time.Time, step time.Duration) []UsagePoint {
-	envs := s.cfg.Apps[app]
+	envs, _ := s.environmentsOf(app)
 	if envFilter != "" {
 		envs = []string{envFilter}
 	}
@@ -243,7 +243,7 @@ func (s *Server) answerUsage(w http.ResponseWriter, r *http.Request, raw []byte,
 	if !strings.HasPrefix(ari, appARIPrefix) || entry.AppID == "" {
 		return badRequest(fmt.Sprintf("appId %q is not an app ARI (%s<id>)", ari, appARIPrefix))
 	}
-	envs, ok := s.cfg.Apps[entry.AppID]
+	envs, ok := s.environmentsOf(entry.AppID)
 	if !ok {
 		return usageError(w, ari, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("App %s not found", ari))
 	}
