@@ -20,12 +20,6 @@ const (
 	defaultDelay              = 5 * time.Minute
 	defaultInitialLookback    = time.Hour
 	defaultRequestsPerMinute  = 5
-
-	// maxLookback is the API's retention: intervals older than 14 days are refused.
-	maxLookback = 14 * 24 * time.Hour
-	// maxRequestsPerMinute is the API's limit per account.
-	maxRequestsPerMinute = 5
-	minInterval          = time.Second
 )
 
 // documentedMetrics are the metric names the App metrics API documents; the default selection.
@@ -49,12 +43,7 @@ var documentedMetrics = []string{
 const customMetrics = "FORGE_BACKEND_CUSTOM_METRICS_COUNT"
 
 var (
-	errCollectionInterval = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
-	errDelay              = fmt.Errorf(`"delay" must be at least %s`, minInterval)
-	errInitialLookback    = fmt.Errorf(`"initial_lookback" must be positive and at most %s (the API keeps 14 days)`, maxLookback)
-	errRequestsPerMinute  = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit per account; more only for a loopback endpoint)`, maxRequestsPerMinute)
-	errEmptyMetric        = errors.New(`"metrics" has an empty name`)
-	errDiscoveryInterval  = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
+	errEmptyMetric = errors.New(`"metrics" has an empty name`)
 )
 
 // Config is the configuration of the forgemetrics receiver.
@@ -65,20 +54,12 @@ type Config struct {
 	Email    string              `mapstructure:"email"`
 	APIToken configopaque.String `mapstructure:"api_token"`
 
-	// CollectionInterval is how often a caught-up app asks for new points.
-	CollectionInterval time.Duration `mapstructure:"collection_interval"`
-	// Delay keeps windows this far behind now, so points the API aggregates late are not missed.
-	Delay time.Duration `mapstructure:"delay"`
-	// InitialLookback is where an app without a checkpoint starts.
-	InitialLookback time.Duration `mapstructure:"initial_lookback"`
-	// RequestsPerMinute is the account's request budget, shared by all of its apps.
-	RequestsPerMinute int `mapstructure:"requests_per_minute"`
+	appconfig.Polling `mapstructure:",squash"`
+
 	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
 	StorageID *component.ID `mapstructure:"storage"`
 	// Metrics are the API's metric names to ask for.
 	Metrics []string `mapstructure:"metrics"`
-	// DiscoveryInterval is how often the environments of apps configured without them are listed.
-	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"`
 
 	Apps []AppConfig `mapstructure:"apps"`
 }
@@ -96,21 +77,7 @@ func (cfg *Config) Validate() error {
 		apiconfig.ValidateEndpoint(cfg.Endpoint),
 		apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()),
 	}
-	if cfg.CollectionInterval < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errCollectionInterval, cfg.CollectionInterval))
-	}
-	if cfg.Delay < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errDelay, cfg.Delay))
-	}
-	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
-		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))
-	}
-	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
-		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
-	}
-	if cfg.DiscoveryInterval < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errDiscoveryInterval, cfg.DiscoveryInterval))
-	}
+	errs = append(errs, cfg.Polling.Validate(cfg.Endpoint)...)
 	for i, name := range cfg.Metrics {
 		if strings.TrimSpace(name) == "" {
 			errs = append(errs, fmt.Errorf("metrics[%d]: %w", i, errEmptyMetric))

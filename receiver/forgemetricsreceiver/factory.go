@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgemetricsreceiver/internal/metadata"
 )
@@ -24,11 +25,13 @@ func NewFactory() receiver.Factory {
 func createDefaultConfig() component.Config {
 	return &Config{
 		ClientConfig:       apiconfig.DefaultClientConfig(),
-		CollectionInterval: defaultCollectionInterval,
-		Delay:              defaultDelay,
-		InitialLookback:    defaultInitialLookback,
-		RequestsPerMinute:  defaultRequestsPerMinute,
-		DiscoveryInterval:  discovery.DefaultInterval,
+		Polling: appconfig.Polling{
+			CollectionInterval: defaultCollectionInterval,
+			Delay:              defaultDelay,
+			InitialLookback:    defaultInitialLookback,
+			RequestsPerMinute:  defaultRequestsPerMinute,
+			DiscoveryInterval:  discovery.DefaultInterval,
+		},
 	}
 }
 

@@ -26,25 +26,15 @@ const (
 	defaultInitialLookback   = 24 * time.Hour
 	defaultRequestsPerMinute = 5
 
-	// maxLookback is how far back a stream may start: the Forge export APIs keep 14 days.
-	maxLookback = 14 * 24 * time.Hour
-	// maxRequestsPerMinute is the API's documented limit.
-	maxRequestsPerMinute = 5
-	minInterval          = time.Second
 	// maxWindow is the longest call that the API answers in hourly periods (SPEC 11's decision).
 	maxWindow = 24 * time.Hour
 )
 
 var (
-	errWindow             = fmt.Errorf(`"window" must be a whole number of hours from 1h to %s that divides a day (1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h)`, maxWindow)
-	errGroupBy            = fmt.Errorf(`"group_by" must be %s or %s`, usageapi.GroupByEnvironment, usageapi.GroupBySite)
-	errCollectionInterval = fmt.Errorf(`"collection_interval" must be at least %s`, minInterval)
-	errDelay              = fmt.Errorf(`"delay" must be at least %s`, minInterval)
-	errInitialLookback    = fmt.Errorf(`"initial_lookback" must be positive and at most %s`, maxLookback)
-	errRequestsPerMinute  = fmt.Errorf(`"requests_per_minute" must be between 1 and %d (the API's limit; more only for a loopback endpoint)`, maxRequestsPerMinute)
-	errEmptyResource      = errors.New(`"resources" has an empty name`)
-	errDuplicateResource  = errors.New(`"resources" lists a name twice`)
-	errDiscoveryInterval  = fmt.Errorf(`"discovery_interval" must be at least %s`, minInterval)
+	errWindow            = fmt.Errorf(`"window" must be a whole number of hours from 1h to %s that divides a day (1h, 2h, 3h, 4h, 6h, 8h, 12h or 24h)`, maxWindow)
+	errGroupBy           = fmt.Errorf(`"group_by" must be %s or %s`, usageapi.GroupByEnvironment, usageapi.GroupBySite)
+	errEmptyResource     = errors.New(`"resources" has an empty name`)
+	errDuplicateResource = errors.New(`"resources" lists a name twice`)
 )
 
 // Config is the configuration of the forgeusage receiver.
@@ -55,22 +45,14 @@ type Config struct {
 	Email    string              `mapstructure:"email"`
 	APIToken configopaque.String `mapstructure:"api_token"`
 
+	appconfig.Polling `mapstructure:",squash"`
+
 	// Resources are the API's resource names to read; each is one stream per app.
 	Resources []string `mapstructure:"resources"`
 	// Window is the span of each call, aligned to UTC.
 	Window time.Duration `mapstructure:"window"`
 	// GroupBy is ENVIRONMENT_ID (usage per environment) or CONTEXT_ARI (per customer site).
 	GroupBy string `mapstructure:"group_by"`
-	// CollectionInterval is how often a caught-up stream looks for a window that became final.
-	CollectionInterval time.Duration `mapstructure:"collection_interval"`
-	// Delay is how long after a window ends its usage is taken as final and read.
-	Delay time.Duration `mapstructure:"delay"`
-	// InitialLookback is where a stream without a checkpoint starts.
-	InitialLookback time.Duration `mapstructure:"initial_lookback"`
-	// RequestsPerMinute is the account's request budget for this API, shared by all of its streams.
-	RequestsPerMinute int `mapstructure:"requests_per_minute"`
-	// DiscoveryInterval is how often the environments of apps configured without them are listed.
-	DiscoveryInterval time.Duration `mapstructure:"discovery_interval"`
 	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
 	StorageID *component.ID `mapstructure:"storage"`
 
@@ -90,26 +72,12 @@ func (cfg *Config) Validate() error {
 		apiconfig.ValidateEndpoint(cfg.Endpoint),
 		apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()),
 	}
+	errs = append(errs, cfg.Polling.Validate(cfg.Endpoint)...)
 	if cfg.Window < time.Hour || cfg.Window > maxWindow || cfg.Window%time.Hour != 0 || maxWindow%cfg.Window != 0 {
 		errs = append(errs, fmt.Errorf("%w, got %s", errWindow, cfg.Window))
 	}
 	if cfg.GroupBy != usageapi.GroupByEnvironment && cfg.GroupBy != usageapi.GroupBySite {
 		errs = append(errs, fmt.Errorf("%w, got %q", errGroupBy, cfg.GroupBy))
-	}
-	if cfg.CollectionInterval < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errCollectionInterval, cfg.CollectionInterval))
-	}
-	if cfg.Delay < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errDelay, cfg.Delay))
-	}
-	if cfg.InitialLookback <= 0 || cfg.InitialLookback > maxLookback {
-		errs = append(errs, fmt.Errorf("%w, got %s", errInitialLookback, cfg.InitialLookback))
-	}
-	if cfg.RequestsPerMinute < 1 || (cfg.RequestsPerMinute > maxRequestsPerMinute && !apiconfig.IsLoopback(cfg.Endpoint)) {
-		errs = append(errs, fmt.Errorf("%w, got %d", errRequestsPerMinute, cfg.RequestsPerMinute))
-	}
-	if cfg.DiscoveryInterval < minInterval {
-		errs = append(errs, fmt.Errorf("%w, got %s", errDiscoveryInterval, cfg.DiscoveryInterval))
 	}
 	for i, name := range cfg.Resources {
 		switch {

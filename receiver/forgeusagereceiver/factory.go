@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/discovery"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/metadata"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
@@ -27,11 +28,13 @@ func createDefaultConfig() component.Config {
 		ClientConfig:       apiconfig.DefaultClientConfig(),
 		Window:             defaultWindow,
 		GroupBy:            usageapi.GroupByEnvironment,
-		CollectionInterval: defaultCollectionInterval,
-		Delay:              defaultDelay,
-		InitialLookback:    defaultInitialLookback,
-		RequestsPerMinute:  defaultRequestsPerMinute,
-		DiscoveryInterval:  discovery.DefaultInterval,
+		Polling: appconfig.Polling{
+			CollectionInterval: defaultCollectionInterval,
+			Delay:              defaultDelay,
+			InitialLookback:    defaultInitialLookback,
+			RequestsPerMinute:  defaultRequestsPerMinute,
+			DiscoveryInterval:  discovery.DefaultInterval,
+		},
 	}
 }
 

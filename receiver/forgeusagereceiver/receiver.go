@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
+	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/internal/budget"
 	"github.com/forgelogs/otelcol-forge/internal/poller"
 	"github.com/forgelogs/otelcol-forge/internal/window"
@@ -42,7 +43,7 @@ func (cfg *Config) plan() window.Plan {
 	return window.Plan{
 		Max: cfg.Window, Align: cfg.Window,
 		Delay: cfg.Delay, PollInterval: cfg.CollectionInterval, InitialLookback: cfg.InitialLookback,
-		Retention: maxLookback, RetentionMargin: retentionMargin,
+		Retention: appconfig.MaxLookback, RetentionMargin: retentionMargin,
 	}
 }
 

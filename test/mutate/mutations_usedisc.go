@@ -29,6 +29,6 @@ func init() {
 			"discovery.ValidateEntry(where, true, 0, nil, 1)"),
 		replace("usedisc-discovery-interval-unchecked",
 			"discovery_interval is at least 1s (3, 11)", usediscConfig,
-			"\tif cfg.DiscoveryInterval < minInterval {\n", "\tif false {\n"),
+			"\tif p.DiscoveryInterval < MinInterval {\n", "\tif false {\n"),
 	)
 }
