@@ -71,7 +71,8 @@ type Piece[T any] struct {
 	// Accepted moves the reader past the piece once the pipeline took it (or refused it for good)
 	// and returns what to commit.
 	Accepted func(ctx context.Context) Commit
-	// Release, when set, gives back what the piece holds (its page slot) once it is committed.
+	// Release, when set, gives back what the piece holds (its page slot) once the pipeline
+	// accepted it and Accepted moved the reader past it.
 	Release func()
 }
 
