@@ -7,11 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configopaque"
-
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 )
 
@@ -48,20 +43,10 @@ var (
 
 // Config is the configuration of the forgemetrics receiver.
 type Config struct {
-	confighttp.ClientConfig `mapstructure:",squash"`
+	appconfig.Account `mapstructure:",squash"`
 
-	// Email and APIToken are the Basic auth credentials of the Atlassian account that owns the apps.
-	Email    string              `mapstructure:"email"`
-	APIToken configopaque.String `mapstructure:"api_token"`
-
-	appconfig.Polling `mapstructure:",squash"`
-
-	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
-	StorageID *component.ID `mapstructure:"storage"`
 	// Metrics are the API's metric names to ask for.
 	Metrics []string `mapstructure:"metrics"`
-
-	Apps []AppConfig `mapstructure:"apps"`
 }
 
 // AppConfig selects one Forge app; the block is the same in every receiver that reads an app's
@@ -73,17 +58,12 @@ type EnvironmentConfig = appconfig.Environment
 
 // Validate reports every problem of the configuration at once.
 func (cfg *Config) Validate() error {
-	errs := []error{
-		apiconfig.ValidateEndpoint(cfg.Endpoint),
-		apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()),
-	}
-	errs = append(errs, cfg.Polling.Validate(cfg.Endpoint)...)
+	errs := cfg.Problems()
 	for i, name := range cfg.Metrics {
 		if strings.TrimSpace(name) == "" {
 			errs = append(errs, fmt.Errorf("metrics[%d]: %w", i, errEmptyMetric))
 		}
 	}
-	errs = append(errs, appconfig.Validate(cfg.Apps)...)
 	return errors.Join(errs...)
 }
 

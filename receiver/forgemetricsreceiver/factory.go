@@ -24,13 +24,15 @@ func NewFactory() receiver.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		ClientConfig:       apiconfig.DefaultClientConfig(),
-		Polling: appconfig.Polling{
-			CollectionInterval: defaultCollectionInterval,
-			Delay:              defaultDelay,
-			InitialLookback:    defaultInitialLookback,
-			RequestsPerMinute:  defaultRequestsPerMinute,
-			DiscoveryInterval:  discovery.DefaultInterval,
+		Account: appconfig.Account{
+			ClientConfig: apiconfig.DefaultClientConfig(),
+			Polling: appconfig.Polling{
+				CollectionInterval: defaultCollectionInterval,
+				Delay:              defaultDelay,
+				InitialLookback:    defaultInitialLookback,
+				RequestsPerMinute:  defaultRequestsPerMinute,
+				DiscoveryInterval:  discovery.DefaultInterval,
+			},
 		},
 	}
 }

@@ -7,11 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configopaque"
-
-	"github.com/forgelogs/otelcol-forge/internal/apiconfig"
 	"github.com/forgelogs/otelcol-forge/internal/appconfig"
 	"github.com/forgelogs/otelcol-forge/receiver/forgeusagereceiver/internal/usageapi"
 )
@@ -39,13 +34,7 @@ var (
 
 // Config is the configuration of the forgeusage receiver.
 type Config struct {
-	confighttp.ClientConfig `mapstructure:",squash"`
-
-	// Email and APIToken are the Basic auth credentials of the Atlassian account that owns the apps.
-	Email    string              `mapstructure:"email"`
-	APIToken configopaque.String `mapstructure:"api_token"`
-
-	appconfig.Polling `mapstructure:",squash"`
+	appconfig.Account `mapstructure:",squash"`
 
 	// Resources are the API's resource names to read; each is one stream per app.
 	Resources []string `mapstructure:"resources"`
@@ -53,10 +42,6 @@ type Config struct {
 	Window time.Duration `mapstructure:"window"`
 	// GroupBy is ENVIRONMENT_ID (usage per environment) or CONTEXT_ARI (per customer site).
 	GroupBy string `mapstructure:"group_by"`
-	// StorageID names the storage extension that keeps checkpoints; without it progress lives in memory.
-	StorageID *component.ID `mapstructure:"storage"`
-
-	Apps []AppConfig `mapstructure:"apps"`
 }
 
 // AppConfig selects one Forge app; the block is the same in every receiver that reads an app's
@@ -68,11 +53,7 @@ type EnvironmentConfig = appconfig.Environment
 
 // Validate reports every problem of the configuration at once.
 func (cfg *Config) Validate() error {
-	errs := []error{
-		apiconfig.ValidateEndpoint(cfg.Endpoint),
-		apiconfig.ValidateCredentials(cfg.Email, cfg.APIToken, cfg.Auth.HasValue()),
-	}
-	errs = append(errs, cfg.Polling.Validate(cfg.Endpoint)...)
+	errs := cfg.Problems()
 	if cfg.Window < time.Hour || cfg.Window > maxWindow || cfg.Window%time.Hour != 0 || maxWindow%cfg.Window != 0 {
 		errs = append(errs, fmt.Errorf("%w, got %s", errWindow, cfg.Window))
 	}
@@ -88,7 +69,6 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("resources[%d]: %w: %q", i, errDuplicateResource, name))
 		}
 	}
-	errs = append(errs, appconfig.Validate(cfg.Apps)...)
 	return errors.Join(errs...)
 }
 
