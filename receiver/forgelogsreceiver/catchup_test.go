@@ -2,12 +2,15 @@ package forgelogsreceiver
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 )
 
 // Backfilling uses the fewest requests the API allows: 1-hour windows, each read in full pages,
@@ -40,4 +43,29 @@ func TestCatchUpUsesTheFewestRequests(t *testing.T) {
 		minimum := max(1, (records+pageSize-1)/pageSize)
 		assert.Equal(t, minimum, pages[w], "requests for the %d records of [%s, %s)", records, w.start, w.end)
 	}
+}
+
+// While behind, the next window follows at once: the two whole hours of backlog (6 pages of at
+// most 200 of 1,083 records each), then the rest up to now - delay, all spaced by the budget
+// alone, 2.04 s at 30 a minute. Only once less than a poll interval of logs waits does the
+// stream wait for the rest of its poll interval.
+func TestStreamReadsTheBacklogBackToBack(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now()
+	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 3*time.Minute)
+
+	requests := h.sim.Requests()
+	rest := h.start.Add(2 * time.Hour)
+	next := slices.IndexFunc(requests, func(r forgesim.Request) bool { return r.Start.After(rest) })
+	require.Greater(t, next, 12, "the rest of the backlog took at least one request")
+	for i, r := range requests[:next] {
+		require.Equal(t, time.Duration(i)*2040*time.Millisecond, r.Time.Sub(start), "request %d", i)
+		require.Equal(t, h.start.Add(min(time.Duration(i/6), 2)*time.Hour), r.Start, "request %d", i)
+	}
+	// Planned when the second hour's last page arrived, the rest ends one delay before its own
+	// request, a turn of the budget later.
+	assert.Equal(t, requests[12].Time.Add(-time.Minute), requests[12].End)
+	// The window after them comes one poll interval after the rest was planned: polls keep
+	// their cadence, however long a window's pages took.
+	assert.Equal(t, requests[11].Time.Add(time.Minute), requests[next].Time)
 }

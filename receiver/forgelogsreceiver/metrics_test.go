@@ -1,6 +1,10 @@
 package forgelogsreceiver
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/forgelogs/otelcol-forge/internal/forgesim"
 	"github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver/internal/metadatatest"
 )
 
@@ -77,4 +82,91 @@ func TestStreamTelemetry(t *testing.T) {
 	accepted, err := h.tel.GetMetric("otelcol_receiver_accepted_log_records")
 	require.NoError(t, err)
 	assert.Equal(t, int64(sink.LogRecordCount()), accepted.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+}
+
+// Records dropped while decoding are counted by reason; the rest of the page is delivered, with
+// the receiver's scope, the stream's resource and the time the page was fetched.
+func TestStreamCountsDropsAndStampsRecords(t *testing.T) {
+	h := newHarness(t)
+	ts := h.start.Add(time.Minute).UnixNano()
+	record := func(id, extra string) string {
+		return fmt.Sprintf(`{"timeUnixNano":"%d","severityText":"INFO","body":{"stringValue":"x"},"attributes":[{"key":"invocationId","value":{"stringValue":"%s"}}]%s}`, ts, id, extra)
+	}
+	page := `{"appLogs":[` + record("ok", "") + `,` + record("bad-trace", `,"traceId":"zz"`) + `,` +
+		record("bad-span", `,"spanId":"12"`) + `,{"timeUnixNano":{"not":"a time"}},` + record("also-ok", "") + `]}`
+	var fetchedAt atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("startDate") == h.start.Format("2006-01-02T15:04:05.000Z") && fetchedAt.Load() == nil {
+			fetchedAt.Store(h.clock.Now())
+			_, _ = w.Write([]byte(page))
+			return
+		}
+		_, _ = w.Write([]byte(`{"appLogs":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	h.srv = srv
+	sink := &consumertest.LogsSink{}
+	h.runFor(h.newStream(h.spec(testEnv), sink), 5*time.Minute)
+
+	require.Equal(t, 4, sink.LogRecordCount())
+	logs := sink.AllLogs()[0]
+	rl := logs.ResourceLogs().At(0)
+	attrs := rl.Resource().Attributes().AsRaw()
+	assert.Equal(t, map[string]any{"service.name": testApp, "forge.app.id": testApp, "forge.environment.id": testEnv}, attrs)
+	sl := rl.ScopeLogs().At(0)
+	assert.Equal(t, "github.com/forgelogs/otelcol-forge/receiver/forgelogsreceiver", sl.Scope().Name())
+	lr := sl.LogRecords().At(0)
+	assert.Equal(t, fetchedAt.Load().(time.Time).UnixNano(), lr.ObservedTimestamp().AsTime().UnixNano())
+	assert.Equal(t, ts, lr.Timestamp().AsTime().UnixNano())
+
+	stream := func(reason string) attribute.Set {
+		return attribute.NewSet(attribute.String("app_id", testApp), attribute.String("environment_id", testEnv), attribute.String("reason", reason))
+	}
+	metadatatest.AssertEqualForgelogsRecordsDropped(t, h.tel, []metricdata.DataPoint[int64]{
+		{Attributes: stream("undecodable"), Value: 1},
+		{Attributes: stream("invalid_trace_id"), Value: 1},
+		{Attributes: stream("invalid_span_id"), Value: 1},
+		{Attributes: stream("permanent_pipeline_error"), Value: 0},
+	}, metricdatatest.IgnoreTimestamp())
+}
+
+// api_requests says which status each answer had; requests without answer count as 0.
+func TestStreamCountsRequestsByStatus(t *testing.T) {
+	h := newHarness(t, func(c *forgesim.Config) {
+		c.Faults = forgesim.Faults{ServerErrorRate: 0.2, ThrottleRate: 0.1, ResetRate: 0.05}
+	})
+	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 30*time.Minute)
+
+	byStatus := map[int]int64{}
+	for _, r := range h.loggedRequests(t) {
+		byStatus[r.Status]++
+	}
+	require.Positive(t, byStatus[500])
+	require.Positive(t, byStatus[429])
+	require.Positive(t, byStatus[0], "connections reset without answer")
+	var want []metricdata.DataPoint[int64]
+	for status, n := range byStatus {
+		want = append(want, metricdata.DataPoint[int64]{
+			Attributes: attribute.NewSet(attribute.String("app_id", testApp), attribute.Int("status_code", status)), Value: n,
+		})
+	}
+	metadatatest.AssertEqualForgelogsAPIRequests(t, h.tel, want, metricdatatest.IgnoreTimestamp())
+}
+
+// A stream the API keeps refusing falls behind, and its checkpoint lag says so while it retries.
+func TestStreamLagGrowsWhileRefused(t *testing.T) {
+	h := newHarness(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	h.srv = srv
+	h.runFor(h.newStream(h.spec(testEnv), &consumertest.LogsSink{}), 30*time.Minute)
+
+	lag, err := h.tel.GetMetric("otelcol_forgelogs_checkpoint_lag")
+	require.NoError(t, err)
+	got := lag.Data.(metricdata.Gauge[float64]).DataPoints[0].Value
+	// The stream starts 3 hours back and stays there; by its last retry, 15 minutes before the end
+	// (refusals are retried after 1, 2, 4, 5, 5... minutes), it is over 3h15m behind.
+	assert.GreaterOrEqual(t, got, (3*time.Hour + 15*time.Minute).Seconds())
 }
